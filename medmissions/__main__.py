@@ -1,0 +1,3 @@
+from medmissions.cli import main
+
+main()

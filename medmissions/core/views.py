@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+import datetime
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from medmissions.audit.models import AuditEntry
+from medmissions.organizations.access import Capability, access_for
+from medmissions.partnerships.models import ActionItem, Partnership, PartnershipStatus
+from medmissions.partnerships.services import awaiting_confirmation_by
+
+UPCOMING_REVIEW_DAYS = 60
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("core:dashboard")
+    return render(request, "core/home.html")
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    access = access_for(request.user)
+    my_ids = access.organization_ids()
+    today = timezone.localdate()
+    mine = Partnership.objects.involving(my_ids)
+    context = {
+        "awaiting_confirmation": awaiting_confirmation_by(request.user).prefetch_related("parties__organization"),
+        "proposed_by_us": mine.filter(status=PartnershipStatus.PROPOSED).prefetch_related("parties__organization")[:10],
+        "upcoming_reviews": mine.filter(
+            status__in=[PartnershipStatus.ACTIVE, PartnershipStatus.PAUSED],
+            next_review_date__isnull=False,
+            next_review_date__lte=today + datetime.timedelta(days=UPCOMING_REVIEW_DAYS),
+        ).order_by("next_review_date")[:10],
+        "my_actions": ActionItem.objects.outstanding()
+        .filter(owner_organization_id__in=my_ids)
+        .select_related("partnership", "owner_organization")
+        .order_by("due_date")[:10],
+        "recent_activity": AuditEntry.objects.filter(organization_id__in=access.organization_ids(Capability.VIEW_AUDIT))
+        .select_related("organization")[:12],
+        "can_read_activity": bool(access.organization_ids(Capability.VIEW_AUDIT)),
+        "active_count": mine.filter(status=PartnershipStatus.ACTIVE).count(),
+        "today": today,
+    }
+    return render(request, "core/dashboard.html", context)
