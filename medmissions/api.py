@@ -46,7 +46,7 @@ api = NinjaAPI(
     description=(
         "Organisations, memberships, sites, partnerships and health checks. Authenticate with a "
         "personal API token (`Authorization: Bearer mm_…`, created on your profile page) or a "
-        "browser session. Errors answer `{\"error\": {\"code\", \"message\", \"fields\"}}`."
+        'browser session. Errors answer `{"error": {"code", "message", "fields"}}`.'
     ),
     auth=[BearerToken(), SessionAuth()],
     urls_namespace="api-v1",
@@ -54,7 +54,9 @@ api = NinjaAPI(
 
 
 def error_response(request: HttpRequest, status: int, code: str, message: str, fields: dict | None = None):
-    return api.create_response(request, {"error": {"code": code, "message": message, "fields": fields or {}}}, status=status)
+    return api.create_response(
+        request, {"error": {"code": code, "message": message, "fields": fields or {}}}, status=status
+    )
 
 
 @api.exception_handler(DomainError)
@@ -66,7 +68,11 @@ def on_domain_error(request, error: DomainError):
 def on_validation_error(request, error: NinjaValidationError):
     fields: dict[str, str] = {}
     for item in error.errors:
-        location = [str(part) for part in item.get("loc", []) if part not in ("body", "query", "path", "payload", "form", "file")]
+        location = [
+            str(part)
+            for part in item.get("loc", [])
+            if part not in ("body", "query", "path", "payload", "form", "file")
+        ]
         fields[".".join(location) or "request"] = str(item.get("msg", _("Invalid value.")))
     return error_response(request, 400, "invalid", _("The request is not valid; see the fields."), fields)
 

@@ -24,9 +24,11 @@ DEBUG = env_bool("DEBUG", True)
 SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
     if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off (see README, Running in production).")
+        raise ImproperlyConfigured(
+            "SECRET_KEY must be set when DEBUG is off (see README, Running in production)."
+        )
     # Development only: a fixed key keeps sessions valid across restarts of `make run`.
-    SECRET_KEY = "django-insecure-development-key-not-for-production-use"  # noqa: S105
+    SECRET_KEY = "django-insecure-development-key-not-for-production-use"
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
@@ -92,7 +94,9 @@ if not DATABASE_URL:
     # Zero-setup default: a SQLite file under var/, created on first use.
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASE_URL = f"sqlite:///{VAR_DIR / 'medmissions.sqlite3'}"
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60))}
+DATABASES = {
+    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60))
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A busy timeout avoids "database is locked" when the dev server and a command overlap.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
@@ -143,6 +147,10 @@ STORAGES = {
         )
     },
 }
+# In development (and tests) static files come straight from the apps; production serves the
+# compressed, fingerprinted copies made by collectstatic.
+WHITENOISE_AUTOREFRESH = DEBUG
+WHITENOISE_USE_FINDERS = DEBUG
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 

@@ -18,7 +18,9 @@ class UserAdmin(BaseUserAdmin, AuditedModelAdmin):
         (_("Access"), {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
         (_("Dates"), {"fields": ["last_login", "date_joined"]}),
     ]
-    add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "full_name", "password1", "password2"]})]
+    add_fieldsets = [
+        (None, {"classes": ["wide"], "fields": ["email", "full_name", "password1", "password2"]})
+    ]
 
 
 @admin.register(ApiToken)

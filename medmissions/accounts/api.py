@@ -1,7 +1,5 @@
 """API for the signed-in person: who am I, and my memberships."""
 
-from __future__ import annotations
-
 from ninja import Router, Schema
 
 from medmissions.organizations.models import Membership
@@ -35,6 +33,7 @@ def me(request):
         "language": user.language,
         "time_zone": user.time_zone,
         "memberships": [
-            {"organization": m.organization.slug, "organization_name": m.organization.name, "role": m.role} for m in memberships
+            {"organization": m.organization.slug, "organization_name": m.organization.name, "role": m.role}
+            for m in memberships
         ],
     }

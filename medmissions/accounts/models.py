@@ -16,9 +16,9 @@ from django.utils.translation import gettext_lazy as _
 
 @cache
 def time_zone_choices() -> list[tuple[str, str]]:
-    return [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones()) if "/" in name] + [
-        ("UTC", "UTC")
-    ]
+    return [
+        (name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones()) if "/" in name
+    ] + [("UTC", "UTC")]
 
 
 class UserManager(BaseUserManager["User"]):
@@ -112,7 +112,9 @@ class ApiToken(models.Model):
     """A personal API token. Only its hash is stored; the token is shown once, at creation."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
-    name = models.CharField(_("name"), max_length=100, help_text=_("What the token is for, e.g. “DHIS2 sync”."))
+    name = models.CharField(
+        _("name"), max_length=100, help_text=_("What the token is for, e.g. “DHIS2 sync”.")
+    )
     token_hash = models.CharField(max_length=64, unique=True)
     prefix = models.CharField(_("starts with"), max_length=12)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -144,3 +146,6 @@ class LoginFailure(models.Model):
     class Meta:
         verbose_name = _("failed sign-in")
         verbose_name_plural = _("failed sign-ins")
+
+    def __str__(self) -> str:
+        return f"{self.email} at {self.created_at:%Y-%m-%d %H:%M}"

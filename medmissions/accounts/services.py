@@ -35,7 +35,9 @@ def _check_email(email: str) -> str:
     try:
         validate_email(email)
     except ValidationError as error:
-        raise ValidationFailed(_("Enter a valid email address."), fields={"email": _("Enter a valid email address.")}) from error
+        raise ValidationFailed(
+            _("Enter a valid email address."), fields={"email": _("Enter a valid email address.")}
+        ) from error
     return email
 
 
@@ -74,7 +76,9 @@ def sign_up(*, email: str, full_name: str, password: str, language: str = settin
         message = " ".join(error.messages)
         raise ValidationFailed(message, fields={"password": message}) from error
     user = User.objects.create_user(email=email, password=password, full_name=full_name, language=language)
-    log_action("accounts.user.signed_up", actor=user, obj=user, after=snapshot(user, ["email", *PROFILE_FIELDS]))
+    log_action(
+        "accounts.user.signed_up", actor=user, obj=user, after=snapshot(user, ["email", *PROFILE_FIELDS])
+    )
     _send_verification(user)
     return user
 
@@ -84,10 +88,16 @@ def verify_email(token: str) -> User:
     try:
         payload = signing.loads(token, salt=VERIFY_SALT, max_age=settings.EMAIL_VERIFICATION_MAX_AGE_SECONDS)
     except signing.SignatureExpired as error:
-        raise ValidationFailed(_("This verification link has expired. Ask for a new one."), code="link_expired") from error
+        raise ValidationFailed(
+            _("This verification link has expired. Ask for a new one."), code="link_expired"
+        ) from error
     except signing.BadSignature as error:
         raise ValidationFailed(_("This verification link is not valid."), code="link_invalid") from error
-    user = User.objects.select_for_update().filter(pk=payload.get("user"), email__iexact=payload.get("email", "")).first()
+    user = (
+        User.objects.select_for_update()
+        .filter(pk=payload.get("user"), email__iexact=payload.get("email", ""))
+        .first()
+    )
     if user is None:
         raise ValidationFailed(_("This verification link is not valid."), code="link_invalid")
     if user.email_verified_at is None:
@@ -120,7 +130,8 @@ def sign_in(request: Any, *, email: str, password: str) -> User:
     if _recent_failures(email) >= settings.LOGIN_FAILURE_LIMIT:
         minutes = settings.LOGIN_FAILURE_WINDOW_SECONDS // 60
         raise Throttled(
-            _("Too many failed sign-in attempts. Wait %(minutes)d minutes or reset your password.") % {"minutes": minutes}
+            _("Too many failed sign-in attempts. Wait %(minutes)d minutes or reset your password.")
+            % {"minutes": minutes}
         )
     user = authenticate(request, username=email, password=password)
     if user is None:
@@ -131,7 +142,9 @@ def sign_in(request: Any, *, email: str, password: str) -> User:
         raise ValidationFailed(_("The email address or password is not correct."), code="invalid_credentials")
     if not user.email_verified:
         raise NotAllowed(
-            _("Please confirm your email address first: we sent you a link. You can ask for a new one below."),
+            _(
+                "Please confirm your email address first: we sent you a link. You can ask for a new one below."
+            ),
             code="email_unverified",
         )
     LoginFailure.objects.filter(email=email).delete()
@@ -156,7 +169,13 @@ def update_profile(user: User, *, actor: User, full_name: str, language: str, ti
     before = snapshot(user, PROFILE_FIELDS)
     user.full_name, user.language, user.time_zone = full_name.strip(), language, time_zone
     user.save(update_fields=PROFILE_FIELDS)
-    log_action("accounts.user.profile_updated", actor=actor, obj=user, before=before, after=snapshot(user, PROFILE_FIELDS))
+    log_action(
+        "accounts.user.profile_updated",
+        actor=actor,
+        obj=user,
+        before=before,
+        after=snapshot(user, PROFILE_FIELDS),
+    )
     return user
 
 
@@ -169,10 +188,14 @@ def create_api_token(user: User, *, actor: User, name: str) -> tuple[ApiToken, s
     if not name:
         raise ValidationFailed(_("Give the token a name."), fields={"name": _("Give the token a name.")})
     if user.api_tokens.active().filter(name__iexact=name).exists():
-        raise Conflict(_("You already have an active token with this name."), fields={"name": _("Name already in use.")})
+        raise Conflict(
+            _("You already have an active token with this name."), fields={"name": _("Name already in use.")}
+        )
     raw = new_raw_token()
     token = ApiToken.objects.create(user=user, name=name, token_hash=hash_token(raw), prefix=raw[:10])
-    log_action("accounts.api_token.created", actor=actor, obj=token, after={"name": name, "prefix": token.prefix})
+    log_action(
+        "accounts.api_token.created", actor=actor, obj=token, after={"name": name, "prefix": token.prefix}
+    )
     return token, raw
 
 

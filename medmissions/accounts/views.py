@@ -12,7 +12,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from medmissions.accounts import services
-from medmissions.accounts.forms import ApiTokenForm, ProfileForm, ResendVerificationForm, SignInForm, SignUpForm
+from medmissions.accounts.forms import (
+    ApiTokenForm,
+    ProfileForm,
+    ResendVerificationForm,
+    SignInForm,
+    SignUpForm,
+)
 from medmissions.accounts.models import ApiToken
 from medmissions.core.errors import DomainError, apply_to_form
 
@@ -53,7 +59,9 @@ def resend_verification(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def sign_in(request: HttpRequest) -> HttpResponse:
     next_url = request.POST.get("next") or request.GET.get("next") or ""
-    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         next_url = ""
     if request.user.is_authenticated:
         return redirect(next_url or "core:dashboard")
@@ -70,7 +78,12 @@ def sign_in(request: HttpRequest) -> HttpResponse:
         else:
             login(request, user)
             return redirect(next_url or "core:dashboard")
-    return render(request, "accounts/login.html", {"form": form, "next": next_url, "unverified": unverified}, status=status)
+    return render(
+        request,
+        "accounts/login.html",
+        {"form": form, "next": next_url, "unverified": unverified},
+        status=status,
+    )
 
 
 @require_POST
@@ -101,7 +114,9 @@ def profile(request: HttpRequest) -> HttpResponse:
             response.set_cookie(settings.LANGUAGE_COOKIE_NAME, user.language, samesite="Lax")
             return response
     tokens = user.api_tokens.all()
-    return render(request, "accounts/profile.html", {"form": form, "tokens": tokens, "token_form": ApiTokenForm()})
+    return render(
+        request, "accounts/profile.html", {"form": form, "tokens": tokens, "token_form": ApiTokenForm()}
+    )
 
 
 @login_required
@@ -110,16 +125,27 @@ def create_token(request: HttpRequest) -> HttpResponse:
     form = ApiTokenForm(request.POST)
     if form.is_valid():
         try:
-            token, raw = services.create_api_token(request.user, actor=request.user, name=form.cleaned_data["name"])
+            token, raw = services.create_api_token(
+                request.user, actor=request.user, name=form.cleaned_data["name"]
+            )
         except DomainError as error:
             apply_to_form(form, error)
         else:
             return render(request, "accounts/token_created.html", {"token": token, "raw_token": raw})
     tokens = request.user.api_tokens.all()
     profile_form = ProfileForm(
-        initial={"full_name": request.user.full_name, "language": request.user.language, "time_zone": request.user.time_zone}
+        initial={
+            "full_name": request.user.full_name,
+            "language": request.user.language,
+            "time_zone": request.user.time_zone,
+        }
     )
-    return render(request, "accounts/profile.html", {"form": profile_form, "tokens": tokens, "token_form": form}, status=400)
+    return render(
+        request,
+        "accounts/profile.html",
+        {"form": profile_form, "tokens": tokens, "token_form": form},
+        status=400,
+    )
 
 
 @login_required

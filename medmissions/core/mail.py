@@ -27,7 +27,9 @@ def render_email(template: str, context: dict[str, Any], language: str | None = 
     return subject.strip(), body.strip() + "\n"
 
 
-def send_on_commit(template: str, context: dict[str, Any], recipients: Iterable[tuple[str, str | None]]) -> None:
+def send_on_commit(
+    template: str, context: dict[str, Any], recipients: Iterable[tuple[str, str | None]]
+) -> None:
     """Queue one email per ``(address, language)`` recipient, sent once the transaction commits."""
     messages = []
     for address, language in recipients:

@@ -28,8 +28,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     mine = Partnership.objects.involving(my_ids)
     context = {
-        "awaiting_confirmation": awaiting_confirmation_by(request.user).prefetch_related("parties__organization"),
-        "proposed_by_us": mine.filter(status=PartnershipStatus.PROPOSED).prefetch_related("parties__organization")[:10],
+        "awaiting_confirmation": awaiting_confirmation_by(request.user).prefetch_related(
+            "parties__organization"
+        ),
+        "proposed_by_us": mine.filter(status=PartnershipStatus.PROPOSED).prefetch_related(
+            "parties__organization"
+        )[:10],
         "upcoming_reviews": mine.filter(
             status__in=[PartnershipStatus.ACTIVE, PartnershipStatus.PAUSED],
             next_review_date__isnull=False,
@@ -39,8 +43,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         .filter(owner_organization_id__in=my_ids)
         .select_related("partnership", "owner_organization")
         .order_by("due_date")[:10],
-        "recent_activity": AuditEntry.objects.filter(organization_id__in=access.organization_ids(Capability.VIEW_AUDIT))
-        .select_related("organization")[:12],
+        "recent_activity": AuditEntry.objects.filter(
+            organization_id__in=access.organization_ids(Capability.VIEW_AUDIT)
+        ).select_related("organization")[:12],
         "can_read_activity": bool(access.organization_ids(Capability.VIEW_AUDIT)),
         "active_count": mine.filter(status=PartnershipStatus.ACTIVE).count(),
         "today": today,

@@ -122,7 +122,8 @@ def check_upload(upload: IO[bytes], *, allowed: set[str], max_bytes: int, label:
     if content_type not in allowed:
         names = ", ".join(sorted({EXTENSIONS[kind].upper() for kind in allowed}))
         raise ValidationFailed(
-            _("The %(label)s is not an accepted file type. Accepted: %(names)s.") % {"label": label, "names": names},
+            _("The %(label)s is not an accepted file type. Accepted: %(names)s.")
+            % {"label": label, "names": names},
             code="file_type_not_allowed",
         )
     return DetectedFile(content_type=content_type, extension=EXTENSIONS[content_type], size=size)

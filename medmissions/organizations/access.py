@@ -40,7 +40,11 @@ class Capability(StrEnum):
 
 _VIEWER = {Capability.VIEW}
 _MEMBER = _VIEWER | {Capability.CONTRIBUTE}
-_COORDINATOR = _MEMBER | {Capability.MANAGE_SITES, Capability.MANAGE_PARTNERSHIPS, Capability.RUN_HEALTH_CHECKS}
+_COORDINATOR = _MEMBER | {
+    Capability.MANAGE_SITES,
+    Capability.MANAGE_PARTNERSHIPS,
+    Capability.RUN_HEALTH_CHECKS,
+}
 _ADMIN = _COORDINATOR | {
     Capability.CONFIRM_AS_HOST,
     Capability.MANAGE_MEMBERS,
@@ -61,7 +65,9 @@ CAPABILITY_MESSAGES = {
     Capability.MANAGE_SITES: gettext_lazy("Only coordinators and admins manage sites."),
     Capability.MANAGE_PARTNERSHIPS: gettext_lazy("Only coordinators and admins manage partnerships."),
     Capability.RUN_HEALTH_CHECKS: gettext_lazy("Only coordinators and admins run health checks."),
-    Capability.CONFIRM_AS_HOST: gettext_lazy("Only an admin of the host organisation can confirm a partnership."),
+    Capability.CONFIRM_AS_HOST: gettext_lazy(
+        "Only an admin of the host organisation can confirm a partnership."
+    ),
     Capability.MANAGE_MEMBERS: gettext_lazy("Only admins manage members and invitations."),
     Capability.MANAGE_ORGANIZATION: gettext_lazy("Only admins edit the organisation."),
     Capability.VIEW_AUDIT: gettext_lazy("Only admins read the audit trail."),
@@ -123,13 +129,17 @@ def can(user: Any, organization: Organization | int, capability: Capability) -> 
     return access_for(user).can(organization, capability)
 
 
-def require(user: Any, organization: Organization | int, capability: Capability, message: str | None = None) -> None:
+def require(
+    user: Any, organization: Organization | int, capability: Capability, message: str | None = None
+) -> None:
     """Raise NotAllowed unless ``user`` holds ``capability`` in ``organization``."""
     if not can(user, organization, capability):
         raise NotAllowed(message or CAPABILITY_MESSAGES[capability])
 
 
-def require_any(user: Any, organizations: list[Any], capability: Capability, message: str | None = None) -> None:
+def require_any(
+    user: Any, organizations: list[Any], capability: Capability, message: str | None = None
+) -> None:
     """Raise NotAllowed unless ``user`` holds ``capability`` in at least one of ``organizations``."""
     if not any(can(user, organization, capability) for organization in organizations):
         raise NotAllowed(message or CAPABILITY_MESSAGES[capability])
@@ -141,14 +151,14 @@ ModelT = TypeVar("ModelT", bound=models.Model)
 def visible(model_or_queryset: type[ModelT] | models.QuerySet[ModelT], user: Any) -> models.QuerySet[ModelT]:
     """The rows of a model (or queryset) that ``user`` may see, through its ``visible_to``."""
     queryset = (
-        model_or_queryset._default_manager.all()
-        if isinstance(model_or_queryset, type)
-        else model_or_queryset
+        model_or_queryset._default_manager.all() if isinstance(model_or_queryset, type) else model_or_queryset
     )
     return queryset.visible_to(user)  # type: ignore[attr-defined]
 
 
-def get_visible_or_404(model_or_queryset: type[ModelT] | models.QuerySet[ModelT], user: Any, **lookup: Any) -> ModelT:
+def get_visible_or_404(
+    model_or_queryset: type[ModelT] | models.QuerySet[ModelT], user: Any, **lookup: Any
+) -> ModelT:
     """Load one object the user may see, or raise Http404 as if it did not exist."""
     try:
         return visible(model_or_queryset, user).get(**lookup)

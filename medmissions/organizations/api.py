@@ -1,7 +1,5 @@
 """API: partner directory, organisations, memberships, invitations, audit trail, reference lists."""
 
-from __future__ import annotations
-
 import datetime
 from typing import Any
 
@@ -100,7 +98,9 @@ class DirectoryFilters(Schema):
     value_tag: list[str] = Field(default_factory=list)
     language: list[str] = Field(default_factory=list)
     verified: bool = False
-    for_organization: str | None = Field(None, description="Slug of one of your organisations; results rank by its value tags")
+    for_organization: str | None = Field(
+        None, description="Slug of one of your organisations; results rank by its value tags"
+    )
 
 
 def _resolve(model, field: str, values: list[str] | None, label: str) -> list[Any] | None:
@@ -110,7 +110,10 @@ def _resolve(model, field: str, values: list[str] | None, label: str) -> list[An
     found = {getattr(obj, field): obj for obj in model.objects.filter(**{f"{field}__in": values})}
     unknown = [value for value in values if value not in found]
     if unknown:
-        raise ValidationFailed(_("Unknown %(label)s: %(codes)s.") % {"label": label, "codes": ", ".join(unknown)}, fields={label: ", ".join(unknown)})
+        raise ValidationFailed(
+            _("Unknown %(label)s: %(codes)s.") % {"label": label, "codes": ", ".join(unknown)},
+            fields={label: ", ".join(unknown)},
+        )
     return [found[value] for value in values]
 
 
@@ -180,7 +183,9 @@ def update_organization(request, slug: str, payload: OrganizationPatch):
     return OrganizationOut.from_organization(organization, request.user)
 
 
-@router.post("/{slug}/logo", response=OrganizationOut, summary="Upload a logo (PNG, JPEG or WebP, at most 2 MB)")
+@router.post(
+    "/{slug}/logo", response=OrganizationOut, summary="Upload a logo (PNG, JPEG or WebP, at most 2 MB)"
+)
 def upload_logo(request, slug: str, logo: File[UploadedFile]):
     organization = get_visible_or_404(Organization, request.user, slug=slug)
     services.update_organization(organization, actor=request.user, data={"logo": logo})
@@ -191,7 +196,9 @@ class VerifiedIn(Schema):
     verified: bool
 
 
-@router.post("/{slug}/verification", response=OrganizationOut, summary="Mark verified or not (platform staff)")
+@router.post(
+    "/{slug}/verification", response=OrganizationOut, summary="Mark verified or not (platform staff)"
+)
 def set_verified(request, slug: str, payload: VerifiedIn):
     organization = get_visible_or_404(Organization, request.user, slug=slug)
     services.set_verified(organization, actor=request.user, verified=payload.verified)
@@ -222,22 +229,33 @@ class RoleIn(Schema):
     role: str
 
 
-@router.get("/{slug}/memberships", response=list[MembershipOut], summary="Members (members of the organisation only)")
+@router.get(
+    "/{slug}/memberships", response=list[MembershipOut], summary="Members (members of the organisation only)"
+)
 @paginate(PageNumberPagination, page_size=100)
 def list_memberships(request, slug: str):
     organization = _member_organization(request, slug, Capability.VIEW)
-    return [MembershipOut.from_membership(m) for m in organization.memberships.select_related("user").order_by("user__full_name")]
+    return [
+        MembershipOut.from_membership(m)
+        for m in organization.memberships.select_related("user").order_by("user__full_name")
+    ]
 
 
-@router.patch("/{slug}/memberships/{membership_id}", response=MembershipOut, summary="Change a member's role (admins)")
+@router.patch(
+    "/{slug}/memberships/{membership_id}", response=MembershipOut, summary="Change a member's role (admins)"
+)
 def change_role(request, slug: str, membership_id: int, payload: RoleIn):
     organization = _member_organization(request, slug, Capability.VIEW)
-    membership = get_object_or_404(Membership.objects.select_related("user"), pk=membership_id, organization=organization)
+    membership = get_object_or_404(
+        Membership.objects.select_related("user"), pk=membership_id, organization=organization
+    )
     membership = services.change_role(membership, actor=request.user, role=payload.role)
     return MembershipOut.from_membership(membership)
 
 
-@router.delete("/{slug}/memberships/{membership_id}", response={204: None}, summary="Remove a member (admins) or leave")
+@router.delete(
+    "/{slug}/memberships/{membership_id}", response={204: None}, summary="Remove a member (admins) or leave"
+)
 def remove_member(request, slug: str, membership_id: int):
     organization = _member_organization(request, slug, Capability.VIEW)
     membership = get_object_or_404(Membership, pk=membership_id, organization=organization)
@@ -269,11 +287,15 @@ def list_invitations(request, slug: str):
 @router.post("/{slug}/invitations", response={201: InvitationOut}, summary="Invite someone by email (admins)")
 def invite(request, slug: str, payload: InvitationIn):
     organization = _member_organization(request, slug, Capability.VIEW)
-    invitation, _raw = services.invite_member(organization, actor=request.user, email=payload.email, role=payload.role)
+    invitation, _raw = services.invite_member(
+        organization, actor=request.user, email=payload.email, role=payload.role
+    )
     return 201, invitation
 
 
-@router.delete("/{slug}/invitations/{invitation_id}", response={204: None}, summary="Withdraw an invitation (admins)")
+@router.delete(
+    "/{slug}/invitations/{invitation_id}", response={204: None}, summary="Withdraw an invitation (admins)"
+)
 def revoke_invitation(request, slug: str, invitation_id: int):
     organization = _member_organization(request, slug, Capability.VIEW)
     invitation = get_object_or_404(Invitation, pk=invitation_id, organization=organization)

@@ -25,7 +25,9 @@ class Role(models.TextChoices):
 
 
 ROLE_DESCRIPTIONS = {
-    Role.ADMIN: _("Everything a coordinator can do, plus members, invitations, organisation settings, host confirmations and the audit trail."),
+    Role.ADMIN: _(
+        "Everything a coordinator can do, plus members, invitations, organisation settings, host confirmations and the audit trail."
+    ),
     Role.COORDINATOR: _("Creates and edits sites and partnerships and runs health checks."),
     Role.MEMBER: _("Sees the organisation's records and contributes to health checks and action items."),
     Role.VIEWER: _("Read-only access to the organisation's records."),

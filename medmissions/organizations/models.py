@@ -16,7 +16,9 @@ class CapabilityQuerySet(models.QuerySet["Capability"]):
         found = set(self.values_list("pk", flat=True))
         frontier = set(found)
         while frontier:
-            children = set(Capability.objects.filter(parent__in=frontier).values_list("pk", flat=True)) - found
+            children = (
+                set(Capability.objects.filter(parent__in=frontier).values_list("pk", flat=True)) - found
+            )
             found |= children
             frontier = children
         return found
@@ -28,7 +30,12 @@ class Capability(models.Model):
     slug = models.SlugField(_("code"), max_length=80, unique=True)
     name = models.CharField(_("name"), max_length=120)
     parent = models.ForeignKey(
-        "self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        verbose_name=_("parent"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
 
     objects = CapabilityQuerySet.as_manager()
@@ -82,12 +89,19 @@ class Organization(models.Model):
     slug = models.SlugField(_("short name in addresses"), max_length=80, unique=True)
     kind = models.CharField(_("kind"), max_length=40, choices=OrganizationKind.choices)
     country = CountryField(_("country"))
-    area = models.CharField(_("sub-national area"), max_length=120, blank=True, help_text=_("Region, province, state or district."))
+    area = models.CharField(
+        _("sub-national area"),
+        max_length=120,
+        blank=True,
+        help_text=_("Region, province, state or district."),
+    )
     website = models.URLField(_("website"), blank=True)
     contact_email = models.EmailField(_("contact email"), blank=True)
     description = models.TextField(_("description"), blank=True)
     values_statement = models.TextField(_("values statement"), blank=True)
-    value_tags = models.ManyToManyField(ValueTag, verbose_name=_("value tags"), blank=True, related_name="organizations")
+    value_tags = models.ManyToManyField(
+        ValueTag, verbose_name=_("value tags"), blank=True, related_name="organizations"
+    )
     capabilities = models.ManyToManyField(
         Capability, verbose_name=_("capabilities and services"), blank=True, related_name="organizations"
     )
@@ -96,7 +110,9 @@ class Organization(models.Model):
     )
     logo = models.ImageField(_("logo"), upload_to="logos/", blank=True)
     is_verified = models.BooleanField(
-        _("verified"), default=False, help_text=_("Set by platform staff after checking the organisation is genuine.")
+        _("verified"),
+        default=False,
+        help_text=_("Set by platform staff after checking the organisation is genuine."),
     )
     verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -108,7 +124,9 @@ class Organization(models.Model):
         verbose_name = _("organisation")
         verbose_name_plural = _("organisations")
         ordering = ["name"]
-        constraints = [models.UniqueConstraint(Lower("name"), "country", name="organization_name_country_unique")]
+        constraints = [
+            models.UniqueConstraint(Lower("name"), "country", name="organization_name_country_unique")
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -129,7 +147,9 @@ class Membership(models.Model):
         verbose_name = _("membership")
         verbose_name_plural = _("memberships")
         ordering = ["organization__name", "user__full_name"]
-        constraints = [models.UniqueConstraint(fields=["user", "organization"], name="membership_user_org_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organization"], name="membership_user_org_unique")
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} — {self.organization} ({self.get_role_display()})"
@@ -149,7 +169,9 @@ class Invitation(models.Model):
     email = models.EmailField(_("email address"))
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.MEMBER)
     token_hash = models.CharField(max_length=64, unique=True)
-    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(_("sent"), auto_now_add=True)
     expires_at = models.DateTimeField(_("expires"))
     accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)

@@ -76,7 +76,9 @@ def _set_logo(organization: Organization, logo: Any) -> None:
         organization.logo = ""
         return
     detected = check_image(logo, max_bytes=settings.MAX_LOGO_UPLOAD_BYTES, label=_("logo"))
-    organization.logo.save(f"{organization.slug}-{secrets.token_hex(4)}.{detected.extension}", logo, save=False)
+    organization.logo.save(
+        f"{organization.slug}-{secrets.token_hex(4)}.{detected.extension}", logo, save=False
+    )
 
 
 def _apply_m2m(organization: Organization, data: dict[str, Any]) -> None:
@@ -162,14 +164,17 @@ def add_member(organization: Organization, *, actor: User | None, user: User, ro
         raise ValidationFailed(_("Choose a role."), fields={"role": _("Choose a role.")})
     if Membership.objects.filter(organization=organization, user=user).exists():
         raise Conflict(
-            _("%(person)s is already a member of %(organization)s.") % {"person": user, "organization": organization},
+            _("%(person)s is already a member of %(organization)s.")
+            % {"person": user, "organization": organization},
             code="duplicate_membership",
         )
     try:
         with transaction.atomic():
             membership = Membership.objects.create(organization=organization, user=user, role=role)
     except IntegrityError as error:  # a concurrent request added them first
-        raise Conflict(_("%(person)s is already a member.") % {"person": user}, code="duplicate_membership") from error
+        raise Conflict(
+            _("%(person)s is already a member.") % {"person": user}, code="duplicate_membership"
+        ) from error
     forget_access(user)
     log_action(
         "organizations.membership.created",
@@ -190,7 +195,9 @@ def change_role(membership: Membership, *, actor: User, role: str) -> Membership
     if membership.role == role:
         return membership
     if membership.role == Role.ADMIN and _admin_count(membership.organization) <= 1:
-        raise Conflict(_("An organisation needs at least one admin. Make someone else admin first."), code="last_admin")
+        raise Conflict(
+            _("An organisation needs at least one admin. Make someone else admin first."), code="last_admin"
+        )
     before = {"role": membership.role}
     membership.role = role
     membership.save(update_fields=["role"])
@@ -214,7 +221,9 @@ def remove_member(membership: Membership, *, actor: User) -> None:
         require(actor, membership.organization_id, Capability.MANAGE_MEMBERS)
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     if membership.role == Role.ADMIN and _admin_count(membership.organization) <= 1:
-        raise Conflict(_("An organisation needs at least one admin. Make someone else admin first."), code="last_admin")
+        raise Conflict(
+            _("An organisation needs at least one admin. Make someone else admin first."), code="last_admin"
+        )
     organization = membership.organization
     log_action(
         "organizations.membership.deleted",
@@ -233,7 +242,9 @@ def invitation_link(raw_token: str) -> str:
 
 
 @transaction.atomic
-def invite_member(organization: Organization, *, actor: User, email: str, role: str) -> tuple[Invitation, str]:
+def invite_member(
+    organization: Organization, *, actor: User, email: str, role: str
+) -> tuple[Invitation, str]:
     """Email an invitation; returns it with the raw token (for the link; only its hash is stored)."""
     require(actor, organization, Capability.MANAGE_MEMBERS)
     from medmissions.accounts.services import _check_email
@@ -243,13 +254,15 @@ def invite_member(organization: Organization, *, actor: User, email: str, role: 
         raise ValidationFailed(_("Choose a role."), fields={"role": _("Choose a role.")})
     if Membership.objects.filter(organization=organization, user__email__iexact=email).exists():
         raise Conflict(
-            _("%(email)s is already a member of %(organization)s.") % {"email": email, "organization": organization},
+            _("%(email)s is already a member of %(organization)s.")
+            % {"email": email, "organization": organization},
             code="duplicate_membership",
             fields={"email": _("Already a member.")},
         )
     if Invitation.objects.pending().filter(organization=organization, email__iexact=email).exists():
         raise Conflict(
-            _("An invitation to %(email)s is already waiting. Withdraw it to send a new one.") % {"email": email},
+            _("An invitation to %(email)s is already waiting. Withdraw it to send a new one.")
+            % {"email": email},
             code="duplicate_invitation",
             fields={"email": _("Already invited.")},
         )
@@ -272,14 +285,23 @@ def invite_member(organization: Organization, *, actor: User, email: str, role: 
     existing = User.objects.filter(email__iexact=email).first()
     send_on_commit(
         "invitation",
-        {"invitation": invitation, "inviter": actor, "link": invitation_link(raw), "role": invitation.get_role_display()},
+        {
+            "invitation": invitation,
+            "inviter": actor,
+            "link": invitation_link(raw),
+            "role": invitation.get_role_display(),
+        },
         [(email, existing.language if existing else None)],
     )
     return invitation, raw
 
 
 def pending_invitation(raw_token: str) -> Invitation:
-    invitation = Invitation.objects.select_related("organization").filter(token_hash=hash_token(raw_token or "")).first()
+    invitation = (
+        Invitation.objects.select_related("organization")
+        .filter(token_hash=hash_token(raw_token or ""))
+        .first()
+    )
     if invitation is None:
         raise NotFound(_("This invitation link is not valid."))
     if invitation.revoked_at is not None:
@@ -297,14 +319,17 @@ def accept_invitation(raw_token: str, *, actor: User) -> Membership:
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.email.lower() != actor.email.lower():
         raise NotAllowed(
-            _("This invitation was sent to %(email)s. Sign in with that address to accept it.") % {"email": invitation.email},
+            _("This invitation was sent to %(email)s. Sign in with that address to accept it.")
+            % {"email": invitation.email},
             code="invitation_other_email",
         )
     membership = add_member(invitation.organization, actor=actor, user=actor, role=invitation.role)
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = actor
     invitation.save(update_fields=["accepted_at", "accepted_by"])
-    log_action("organizations.invitation.accepted", actor=actor, organization=invitation.organization, obj=invitation)
+    log_action(
+        "organizations.invitation.accepted", actor=actor, organization=invitation.organization, obj=invitation
+    )
     return membership
 
 
@@ -315,7 +340,9 @@ def revoke_invitation(invitation: Invitation, *, actor: User) -> Invitation:
         raise Conflict(_("This invitation is no longer pending."))
     invitation.revoked_at = timezone.now()
     invitation.save(update_fields=["revoked_at"])
-    log_action("organizations.invitation.revoked", actor=actor, organization=invitation.organization, obj=invitation)
+    log_action(
+        "organizations.invitation.revoked", actor=actor, organization=invitation.organization, obj=invitation
+    )
     return invitation
 
 
@@ -345,14 +372,28 @@ def search_directory(
         queryset = queryset.filter(is_verified=True)
     # Sub-queries on primary keys keep the join free of duplicate rows before counting.
     if capabilities:
-        wanted = CapabilityTerm.objects.filter(pk__in=[getattr(c, "pk", c) for c in capabilities]).with_descendants()
-        queryset = queryset.filter(pk__in=Organization.capabilities.through.objects.filter(capability_id__in=wanted).values("organization_id"))
+        wanted = CapabilityTerm.objects.filter(
+            pk__in=[getattr(c, "pk", c) for c in capabilities]
+        ).with_descendants()
+        queryset = queryset.filter(
+            pk__in=Organization.capabilities.through.objects.filter(capability_id__in=wanted).values(
+                "organization_id"
+            )
+        )
     if value_tags:
         ids = [getattr(tag, "pk", tag) for tag in value_tags]
-        queryset = queryset.filter(pk__in=Organization.value_tags.through.objects.filter(valuetag_id__in=ids).values("organization_id"))
+        queryset = queryset.filter(
+            pk__in=Organization.value_tags.through.objects.filter(valuetag_id__in=ids).values(
+                "organization_id"
+            )
+        )
     if languages:
         ids = [getattr(language, "pk", language) for language in languages]
-        queryset = queryset.filter(pk__in=Organization.languages.through.objects.filter(language_id__in=ids).values("organization_id"))
+        queryset = queryset.filter(
+            pk__in=Organization.languages.through.objects.filter(language_id__in=ids).values(
+                "organization_id"
+            )
+        )
     if text and text.strip():
         for word in text.split()[:8]:
             queryset = queryset.filter(
@@ -363,6 +404,8 @@ def search_directory(
             )
     my_tags = list(for_organization.value_tags.values_list("pk", flat=True)) if for_organization else []
     queryset = queryset.annotate(
-        matching_tags=Count("value_tags", filter=Q(value_tags__in=my_tags), distinct=True) if my_tags else Count("pk", filter=Q(pk__in=[]))
+        matching_tags=Count("value_tags", filter=Q(value_tags__in=my_tags), distinct=True)
+        if my_tags
+        else Count("pk", filter=Q(pk__in=[]))
     )
     return queryset.order_by("-matching_tags", "-is_verified", "name")

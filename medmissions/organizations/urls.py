@@ -17,6 +17,10 @@ urlpatterns = [
     path("<slug:slug>/members/invite/", views.invite, name="invite"),
     path("<slug:slug>/members/<int:membership_id>/role/", views.change_role, name="change_role"),
     path("<slug:slug>/members/<int:membership_id>/remove/", views.remove_member, name="remove_member"),
-    path("<slug:slug>/invitations/<int:invitation_id>/withdraw/", views.revoke_invitation, name="revoke_invitation"),
+    path(
+        "<slug:slug>/invitations/<int:invitation_id>/withdraw/",
+        views.revoke_invitation,
+        name="revoke_invitation",
+    ),
     path("<slug:slug>/audit/", views.audit_trail, name="audit"),
 ]

@@ -60,7 +60,11 @@ def directory(request: HttpRequest) -> HttpResponse:
     my_tags = set(mine.value_tags.values_list("pk", flat=True)) if mine else set()
     can_propose = bool(mine) and access_for(request.user).can(mine, Capability.MANAGE_PARTNERSHIPS)
     context = {"form": form, "page_obj": page, "my_tags": my_tags, "mine": mine, "can_propose": can_propose}
-    template = "organizations/includes/directory_results.html" if request.headers.get("HX-Request") else "organizations/directory.html"
+    template = (
+        "organizations/includes/directory_results.html"
+        if request.headers.get("HX-Request")
+        else "organizations/directory.html"
+    )
     return render(request, template, context)
 
 
@@ -76,9 +80,16 @@ def create(request: HttpRequest) -> HttpResponse:
             apply_to_form(form, error)
         else:
             switch_organization(request, organization)
-            messages.success(request, _("%(name)s is registered and you are its admin.") % {"name": organization.name})
+            messages.success(
+                request, _("%(name)s is registered and you are its admin.") % {"name": organization.name}
+            )
             return redirect(organization.get_absolute_url())
-    return render(request, "organizations/form.html", {"form": form, "creating": True}, status=400 if form.errors else 200)
+    return render(
+        request,
+        "organizations/form.html",
+        {"form": form, "creating": True},
+        status=400 if form.errors else 200,
+    )
 
 
 @login_required
@@ -86,7 +97,9 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
     organization = load_organization(request, slug)
     access = access_for(request.user)
     role = access.role_in(organization)
-    partnerships = Partnership.objects.visible_to(request.user).filter(parties__organization=organization).distinct()
+    partnerships = (
+        Partnership.objects.visible_to(request.user).filter(parties__organization=organization).distinct()
+    )
     context = {
         "organization": organization,
         "role": role,
@@ -128,7 +141,10 @@ def edit(request: HttpRequest, slug: str) -> HttpResponse:
             messages.success(request, _("Changes saved."))
             return redirect(organization.get_absolute_url())
     return render(
-        request, "organizations/form.html", {"form": form, "organization": organization}, status=400 if form.errors else 200
+        request,
+        "organizations/form.html",
+        {"form": form, "organization": organization},
+        status=400 if form.errors else 200,
     )
 
 
@@ -143,7 +159,9 @@ def logo(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def switch(request: HttpRequest) -> HttpResponse:
-    membership = get_object_or_404(Membership, user=request.user, organization__slug=request.POST.get("organization", ""))
+    membership = get_object_or_404(
+        Membership, user=request.user, organization__slug=request.POST.get("organization", "")
+    )
     switch_organization(request, membership.organization)
     return redirect(request.POST.get("next") or "core:dashboard")
 
@@ -187,7 +205,9 @@ def invite(request: HttpRequest, slug: str) -> HttpResponse:
         except DomainError as error:
             apply_to_form(form, error)
         else:
-            messages.success(request, _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]})
+            messages.success(
+                request, _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]}
+            )
             return redirect("organizations:members", slug=organization.slug)
     context = {
         "organization": organization,
@@ -219,7 +239,11 @@ def change_role(request: HttpRequest, slug: str, membership_id: int) -> HttpResp
         except DomainError as error:
             messages.error(request, error.message)
         else:
-            messages.success(request, _("%(person)s is now %(role)s.") % {"person": membership.user, "role": membership.get_role_display()})
+            messages.success(
+                request,
+                _("%(person)s is now %(role)s.")
+                % {"person": membership.user, "role": membership.get_role_display()},
+            )
     return redirect("organizations:members", slug=organization.slug)
 
 
@@ -245,7 +269,8 @@ def remove_member(request: HttpRequest, slug: str, membership_id: int) -> HttpRe
     question = (
         _("Leave %(organization)s?") % {"organization": organization}
         if leaving
-        else _("Remove %(person)s from %(organization)s?") % {"person": membership.user, "organization": organization}
+        else _("Remove %(person)s from %(organization)s?")
+        % {"person": membership.user, "organization": organization}
     )
     return render(
         request,
@@ -272,7 +297,9 @@ def revoke_invitation(request: HttpRequest, slug: str, invitation_id: int) -> Ht
         except DomainError as error:
             messages.error(request, error.message)
         else:
-            messages.success(request, _("The invitation to %(email)s is withdrawn.") % {"email": invitation.email})
+            messages.success(
+                request, _("The invitation to %(email)s is withdrawn.") % {"email": invitation.email}
+            )
         return redirect("organizations:members", slug=organization.slug)
     return render(
         request,
@@ -295,16 +322,23 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
     except DomainError as error:
         return render(request, "organizations/invitation.html", {"error": error.message}, status=error.status)
     if not request.user.is_authenticated:
-        return render(request, "organizations/invitation.html", {"invitation": invitation, "needs_login": True})
+        return render(
+            request, "organizations/invitation.html", {"invitation": invitation, "needs_login": True}
+        )
     if request.method == "POST":
         try:
             membership = services.accept_invitation(token, actor=request.user)
         except DomainError as error:
             return render(
-                request, "organizations/invitation.html", {"invitation": invitation, "error": error.message}, status=error.status
+                request,
+                "organizations/invitation.html",
+                {"invitation": invitation, "error": error.message},
+                status=error.status,
             )
         switch_organization(request, membership.organization)
-        messages.success(request, _("Welcome to %(organization)s.") % {"organization": membership.organization})
+        messages.success(
+            request, _("Welcome to %(organization)s.") % {"organization": membership.organization}
+        )
         return redirect(membership.organization.get_absolute_url())
     return render(request, "organizations/invitation.html", {"invitation": invitation})
 
@@ -317,7 +351,9 @@ def audit_trail(request: HttpRequest, slug: str) -> HttpResponse:
     if action:
         entries = entries.filter(action__startswith=action)
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
-    actions = sorted(set(AuditEntry.objects.for_organization(organization.pk).values_list("action", flat=True)))
+    actions = sorted(
+        set(AuditEntry.objects.for_organization(organization.pk).values_list("action", flat=True))
+    )
     return render(
         request,
         "organizations/audit.html",

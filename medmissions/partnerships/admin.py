@@ -1,7 +1,13 @@
 from django.contrib import admin
 
 from medmissions.audit.admin import AuditedModelAdmin
-from medmissions.partnerships.models import ActionItem, HealthCheck, Partnership, PartnershipParty, PrincipleScore
+from medmissions.partnerships.models import (
+    ActionItem,
+    HealthCheck,
+    Partnership,
+    PartnershipParty,
+    PrincipleScore,
+)
 
 
 class PartyInline(admin.TabularInline):

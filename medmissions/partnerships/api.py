@@ -1,7 +1,5 @@
 """API: partnerships, their lifecycle and parties, health checks and the action plan."""
 
-from __future__ import annotations
-
 import datetime
 from typing import Any
 
@@ -98,7 +96,9 @@ class PartnershipIn(PartnershipFields):
 
 class PartnershipFilters(Schema):
     status: str | None = None
-    organization: str | None = Field(None, description="Only partnerships this organisation (slug) is party to")
+    organization: str | None = Field(
+        None, description="Only partnerships this organisation (slug) is party to"
+    )
     role: str | None = Field(None, description="With `organization`: only where it has this role")
     q: str | None = None
 
@@ -170,7 +170,9 @@ def get_partnership(request, partnership_id: int):
     return PartnershipOut.from_partnership(_get(request, partnership_id))
 
 
-@router.patch("/{partnership_id}", response=PartnershipOut, summary="Edit (coordinators and admins of a party)")
+@router.patch(
+    "/{partnership_id}", response=PartnershipOut, summary="Edit (coordinators and admins of a party)"
+)
 def update(request, partnership_id: int, payload: PartnershipFields):
     partnership = _get_as_party(request, partnership_id)
     data = payload.dict(exclude_unset=True)
@@ -181,7 +183,11 @@ def update(request, partnership_id: int, payload: PartnershipFields):
     return _out(partnership)
 
 
-@router.post("/{partnership_id}/mou", response=PartnershipOut, summary="Upload the memorandum (PDF or office document, at most 10 MB)")
+@router.post(
+    "/{partnership_id}/mou",
+    response=PartnershipOut,
+    summary="Upload the memorandum (PDF or office document, at most 10 MB)",
+)
 def upload_mou(request, partnership_id: int, mou: File[UploadedFile]):
     partnership = _get_as_party(request, partnership_id)
     services.update_partnership(partnership, actor=request.user, data={}, mou=mou)
@@ -223,14 +229,23 @@ def close(request, partnership_id: int, payload: ReasonIn):
     return _out(partnership)
 
 
-@router.post("/{partnership_id}/parties", response={201: PartnershipOut}, summary="Add a party (while proposed)")
+@router.post(
+    "/{partnership_id}/parties", response={201: PartnershipOut}, summary="Add a party (while proposed)"
+)
 def add_party(request, partnership_id: int, payload: PartyIn):
     partnership = _get_as_party(request, partnership_id)
-    services.add_party(partnership, actor=request.user, organization=_organization(payload.organization, "organization"), role=payload.role)
+    services.add_party(
+        partnership,
+        actor=request.user,
+        organization=_organization(payload.organization, "organization"),
+        role=payload.role,
+    )
     return 201, _out(partnership)
 
 
-@router.delete("/{partnership_id}/parties/{party_id}", response={204: None}, summary="Remove a party (while proposed)")
+@router.delete(
+    "/{partnership_id}/parties/{party_id}", response={204: None}, summary="Remove a party (while proposed)"
+)
 def remove_party(request, partnership_id: int, party_id: int):
     partnership = _get_as_party(request, partnership_id)
     party = get_object_or_404(PartnershipParty, pk=party_id, partnership=partnership)
@@ -286,12 +301,20 @@ def _check_detail(check: HealthCheck) -> dict[str, Any]:
                 "is_gap": row.is_gap,
                 "spread": row.spread,
                 "average": row.average,
-                "scores": {slugs[org.pk]: (cell.score if cell else None) for org, cell in zip(outcome.organizations, row.cells, strict=True)},
+                "scores": {
+                    slugs[org.pk]: (cell.score if cell else None)
+                    for org, cell in zip(outcome.organizations, row.cells, strict=True)
+                },
             }
             for row in outcome.rows
         ],
         "scores": [
-            {"organization": slugs[s.organization_id], "principle": s.principle, "score": s.score, "evidence": s.evidence}
+            {
+                "organization": slugs[s.organization_id],
+                "principle": s.principle,
+                "score": s.score,
+                "evidence": s.evidence,
+            }
             for s in check.scores.all()
         ],
         "missing": {slugs[org_id]: principles for org_id, principles in outcome.missing.items()},
@@ -304,19 +327,29 @@ def _get_check(request, partnership_id: int, check_id: int) -> tuple[Partnership
     return partnership, check
 
 
-@router.get("/{partnership_id}/health-checks", response=list[HealthCheckOut], summary="Health check rounds (parties only)")
+@router.get(
+    "/{partnership_id}/health-checks",
+    response=list[HealthCheckOut],
+    summary="Health check rounds (parties only)",
+)
 def list_health_checks(request, partnership_id: int):
     return list(_get_as_party(request, partnership_id).health_checks.all())
 
 
-@router.post("/{partnership_id}/health-checks", response={201: HealthCheckDetailOut}, summary="Open a new round")
+@router.post(
+    "/{partnership_id}/health-checks", response={201: HealthCheckDetailOut}, summary="Open a new round"
+)
 def open_health_check(request, partnership_id: int):
     partnership = _get_as_party(request, partnership_id)
     check = health.open_health_check(partnership, actor=request.user)
     return 201, _check_detail(check)
 
 
-@router.get("/{partnership_id}/health-checks/{check_id}", response=HealthCheckDetailOut, summary="Scores side by side with gaps")
+@router.get(
+    "/{partnership_id}/health-checks/{check_id}",
+    response=HealthCheckDetailOut,
+    summary="Scores side by side with gaps",
+)
 def get_health_check(request, partnership_id: int, check_id: int):
     _partnership, check = _get_check(request, partnership_id, check_id)
     return _check_detail(check)
@@ -333,19 +366,34 @@ class ScoreSheetIn(Schema):
     scores: list[ScoreIn] = Field(..., min_length=1)
 
 
-@router.put("/{partnership_id}/health-checks/{check_id}/scores", response=HealthCheckDetailOut, summary="Record a party's scores")
+@router.put(
+    "/{partnership_id}/health-checks/{check_id}/scores",
+    response=HealthCheckDetailOut,
+    summary="Record a party's scores",
+)
 def put_scores(request, partnership_id: int, check_id: int, payload: ScoreSheetIn):
     from django.db import transaction
 
     partnership, check = _get_check(request, partnership_id, check_id)
-    organization = next((p.organization for p in partnership.parties.all() if p.organization.slug == payload.organization), None)
+    organization = next(
+        (p.organization for p in partnership.parties.all() if p.organization.slug == payload.organization),
+        None,
+    )
     if organization is None:
-        raise ValidationFailed(_("%(slug)s is not a party to this partnership.") % {"slug": payload.organization}, fields={"organization": payload.organization})
+        raise ValidationFailed(
+            _("%(slug)s is not a party to this partnership.") % {"slug": payload.organization},
+            fields={"organization": payload.organization},
+        )
     # All or nothing: one bad score leaves the sheet as it was.
     with transaction.atomic():
         for item in payload.scores:
             health.score_principle(
-                check, actor=request.user, organization=organization, principle=item.principle, score=item.score, evidence=item.evidence
+                check,
+                actor=request.user,
+                organization=organization,
+                principle=item.principle,
+                score=item.score,
+                evidence=item.evidence,
             )
     return _check_detail(check)
 
@@ -414,7 +462,9 @@ def _action_data(payload: Schema, *, partial: bool) -> dict[str, Any]:
     return data
 
 
-@router.get("/{partnership_id}/action-items", response=list[ActionItemOut], summary="The action plan (parties only)")
+@router.get(
+    "/{partnership_id}/action-items", response=list[ActionItemOut], summary="The action plan (parties only)"
+)
 def list_action_items(request, partnership_id: int, filters: Query[ActionFilters]):
     items = _get_as_party(request, partnership_id).action_items.select_related("owner_organization")
     if filters.status:
@@ -429,8 +479,12 @@ def create_action_item(request, partnership_id: int, payload: ActionItemIn):
     partnership = _get_as_party(request, partnership_id)
     check = None
     if payload.health_check_id:
-        check = get_visible_or_404(HealthCheck, request.user, pk=payload.health_check_id, partnership=partnership)
-    item = health.create_action_item(partnership, actor=request.user, data=_action_data(payload, partial=False), health_check=check)
+        check = get_visible_or_404(
+            HealthCheck, request.user, pk=payload.health_check_id, partnership=partnership
+        )
+    item = health.create_action_item(
+        partnership, actor=request.user, data=_action_data(payload, partial=False), health_check=check
+    )
     return 201, ActionItemOut.from_item(item)
 
 

@@ -33,17 +33,24 @@ class PartnershipForm(forms.Form):
     )
 
     def service_data(self) -> dict:
-        return {key: self.cleaned_data.get(key) for key in ("title", "shared_goals", "start_date", "end_date", "next_review_date", "is_public")}
+        return {
+            key: self.cleaned_data.get(key)
+            for key in ("title", "shared_goals", "start_date", "end_date", "next_review_date", "is_public")
+        }
 
 
 class ProposalForm(PartnershipForm):
-    proposer_role = forms.ChoiceField(label=_("Your organisation's role"), choices=PartyRole.choices, initial=PartyRole.SENDING)
+    proposer_role = forms.ChoiceField(
+        label=_("Your organisation's role"), choices=PartyRole.choices, initial=PartyRole.SENDING
+    )
 
     field_order = ["title", "proposer_role"]
 
 
 class PartyForm(forms.Form):
-    organization = forms.ModelChoiceField(label=_("Organisation"), queryset=Organization.objects.all(), required=False)
+    organization = forms.ModelChoiceField(
+        label=_("Organisation"), queryset=Organization.objects.all(), required=False
+    )
     role = forms.ChoiceField(label=_("Role"), choices=[("", "—"), *PartyRole.choices], required=False)
 
     def clean(self):
@@ -67,8 +74,12 @@ class ReasonForm(forms.Form):
 
 class PartnershipFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False)
-    status = forms.ChoiceField(label=_("Status"), choices=[("", _("Any status")), *PartnershipStatus.choices], required=False)
-    role = forms.ChoiceField(label=_("Our role"), choices=[("", _("Any role")), *PartyRole.choices], required=False)
+    status = forms.ChoiceField(
+        label=_("Status"), choices=[("", _("Any status")), *PartnershipStatus.choices], required=False
+    )
+    role = forms.ChoiceField(
+        label=_("Our role"), choices=[("", _("Any role")), *PartyRole.choices], required=False
+    )
 
 
 SCORE_CHOICES = [("", "—"), *[(str(n), str(n)) for n in range(1, 6)]]
@@ -83,11 +94,17 @@ class ScoreSheetForm(forms.Form):
         for principle in Principle:
             current = existing.get(principle.value)
             self.fields[f"score_{principle.value}"] = forms.TypedChoiceField(
-                label=principle.label, choices=SCORE_CHOICES, coerce=int, empty_value=None, required=False,
+                label=principle.label,
+                choices=SCORE_CHOICES,
+                coerce=int,
+                empty_value=None,
+                required=False,
                 initial=current.score if current else "",
             )
             self.fields[f"evidence_{principle.value}"] = forms.CharField(
-                label=_("Evidence"), widget=forms.Textarea(attrs={"rows": 2}), required=False,
+                label=_("Evidence"),
+                widget=forms.Textarea(attrs={"rows": 2}),
+                required=False,
                 initial=current.evidence if current else "",
             )
 
@@ -104,23 +121,37 @@ class ScoreSheetForm(forms.Form):
 
 
 class CompleteCheckForm(forms.Form):
-    summary = forms.CharField(label=_("Joint summary"), widget=forms.Textarea(attrs={"rows": 4}), required=False)
+    summary = forms.CharField(
+        label=_("Joint summary"), widget=forms.Textarea(attrs={"rows": 4}), required=False
+    )
 
 
 class ActionItemForm(forms.Form):
     title = forms.CharField(label=_("Action"), max_length=200)
-    description = forms.CharField(label=_("Details"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
-    owner_organization = forms.ModelChoiceField(label=_("Owner organisation"), queryset=Organization.objects.none())
+    description = forms.CharField(
+        label=_("Details"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+    owner_organization = forms.ModelChoiceField(
+        label=_("Owner organisation"), queryset=Organization.objects.none()
+    )
     due_date = forms.DateField(label=_("Due date"), widget=DateInput)
     principle = forms.TypedChoiceField(
-        label=_("Principle"), choices=[("", "—"), *Principle.choices], coerce=int, empty_value=None, required=False
+        label=_("Principle"),
+        choices=[("", "—"), *Principle.choices],
+        coerce=int,
+        empty_value=None,
+        required=False,
     )
-    status = forms.ChoiceField(label=_("Status"), choices=ActionItemStatus.choices, initial=ActionItemStatus.OPEN)
+    status = forms.ChoiceField(
+        label=_("Status"), choices=ActionItemStatus.choices, initial=ActionItemStatus.OPEN
+    )
 
     def __init__(self, *args, partnership=None, **kwargs):
         super().__init__(*args, **kwargs)
         if partnership is not None:
-            self.fields["owner_organization"].queryset = Organization.objects.filter(partnership_parties__partnership=partnership)
+            self.fields["owner_organization"].queryset = Organization.objects.filter(
+                partnership_parties__partnership=partnership
+            )
 
 
 class ActionStatusForm(forms.Form):

@@ -49,13 +49,19 @@ def open_health_check(partnership: Partnership, *, actor: User) -> HealthCheck:
     organization = _manager_in(partnership, actor, Capability.RUN_HEALTH_CHECKS)
     partnership = Partnership.objects.select_for_update().get(pk=partnership.pk)
     if partnership.status not in (PartnershipStatus.ACTIVE, PartnershipStatus.PAUSED):
-        raise Conflict(_("Health checks are for active or paused partnerships."), code="partnership_not_active")
+        raise Conflict(
+            _("Health checks are for active or paused partnerships."), code="partnership_not_active"
+        )
     if partnership.health_checks.filter(status=HealthCheckStatus.OPEN).exists():
-        raise Conflict(_("A health check is already open. Complete it before starting another."), code="check_open")
+        raise Conflict(
+            _("A health check is already open. Complete it before starting another."), code="check_open"
+        )
     last = partnership.health_checks.aggregate(last=Max("round_number"))["last"] or 0
     try:
         with transaction.atomic():
-            check = HealthCheck.objects.create(partnership=partnership, round_number=last + 1, opened_by=actor)
+            check = HealthCheck.objects.create(
+                partnership=partnership, round_number=last + 1, opened_by=actor
+            )
     except IntegrityError as error:
         raise Conflict(_("A health check is already open."), code="check_open") from error
     log_action(
@@ -73,12 +79,21 @@ def score_principle(
     check: HealthCheck, *, actor: User, organization: Organization, principle: int, score: int, evidence: str
 ) -> PrincipleScore:
     """Record (or revise) a party's score of one principle while the round is open."""
-    require(actor, organization, Capability.CONTRIBUTE, _("Only members of %(organization)s can score for it.") % {"organization": organization})
+    require(
+        actor,
+        organization,
+        Capability.CONTRIBUTE,
+        _("Only members of %(organization)s can score for it.") % {"organization": organization},
+    )
     check = HealthCheck.objects.select_for_update().get(pk=check.pk)
     if not check.partnership.parties.filter(organization=organization).exists():
-        raise ValidationFailed(_("%(organization)s is not a party to this partnership.") % {"organization": organization})
+        raise ValidationFailed(
+            _("%(organization)s is not a party to this partnership.") % {"organization": organization}
+        )
     if check.status != HealthCheckStatus.OPEN:
-        raise Conflict(_("This health check is completed; start a new round to score again."), code="check_completed")
+        raise Conflict(
+            _("This health check is completed; start a new round to score again."), code="check_completed"
+        )
     errors = {}
     if principle not in Principle.values:
         errors["principle"] = _("Choose one of the principles.")
@@ -89,7 +104,9 @@ def score_principle(
         errors["evidence"] = _("Give the evidence behind the score.")
     if errors:
         raise ValidationFailed(next(iter(errors.values())), fields=errors)
-    existing = PrincipleScore.objects.filter(health_check=check, organization=organization, principle=principle).first()
+    existing = PrincipleScore.objects.filter(
+        health_check=check, organization=organization, principle=principle
+    ).first()
     before = snapshot(existing, ["score", "evidence"]) if existing else {}
     if existing is None:
         existing = PrincipleScore(health_check=check, organization=organization, principle=principle)
@@ -176,12 +193,15 @@ def complete_health_check(check: HealthCheck, *, actor: User, summary: str = "")
     if not outcome.complete:
         names = {org.pk: org.name for org in outcome.organizations}
         waiting = ", ".join(
-            _("%(organization)s (%(count)d principles)") % {"organization": names[org_id], "count": len(principles)}
+            _("%(organization)s (%(count)d principles)")
+            % {"organization": names[org_id], "count": len(principles)}
             for org_id, principles in outcome.missing.items()
             if principles
         )
         raise ValidationFailed(
-            _("Every party must score every principle before the check is completed. Still to score: %(waiting)s.")
+            _(
+                "Every party must score every principle before the check is completed. Still to score: %(waiting)s."
+            )
             % {"waiting": waiting},
             code="scores_missing",
         )
@@ -215,7 +235,9 @@ class TrendRow:
 
 def trend(partnership: Partnership) -> tuple[list[HealthCheck], list[TrendRow]]:
     """Average score per principle in each completed round, oldest first."""
-    rounds = list(partnership.health_checks.filter(status=HealthCheckStatus.COMPLETED).order_by("round_number"))
+    rounds = list(
+        partnership.health_checks.filter(status=HealthCheckStatus.COMPLETED).order_by("round_number")
+    )
     by_round: dict[tuple[int, int], list[int]] = {}
     for score in PrincipleScore.objects.filter(health_check__in=rounds):
         by_round.setdefault((score.health_check_id, score.principle), []).append(score.score)
@@ -270,7 +292,9 @@ def create_action_item(
     if partnership.status == PartnershipStatus.CLOSED:
         raise Conflict(_("A closed partnership has no action plan to add to."), code="partnership_closed")
     cleaned = _clean_action(partnership, data)
-    item = ActionItem.objects.create(partnership=partnership, health_check=health_check, created_by=actor, **cleaned)
+    item = ActionItem.objects.create(
+        partnership=partnership, health_check=health_check, created_by=actor, **cleaned
+    )
     log_action(
         "partnerships.action_item.created",
         actor=actor,
@@ -285,7 +309,9 @@ def create_action_item(
 def update_action_item(item: ActionItem, *, actor: User, data: dict[str, Any]) -> ActionItem:
     """Coordinators of any party edit everything; members of the owner organisation update the status."""
     partnership = item.partnership
-    is_manager = any(can(actor, org, Capability.RUN_HEALTH_CHECKS) for org in _party_organizations(partnership))
+    is_manager = any(
+        can(actor, org, Capability.RUN_HEALTH_CHECKS) for org in _party_organizations(partnership)
+    )
     is_owner_member = can(actor, item.owner_organization_id, Capability.CONTRIBUTE)
     if not (is_manager or is_owner_member):
         raise NotAllowed(_("Only the owner organisation or a party's coordinators can update this action."))

@@ -60,10 +60,14 @@ class Partnership(models.Model):
         _("status"), max_length=20, choices=PartnershipStatus.choices, default=PartnershipStatus.PROPOSED
     )
     is_public = models.BooleanField(
-        _("public"), default=False, help_text=_("Public partnerships are visible to every signed-in user, not only the parties.")
+        _("public"),
+        default=False,
+        help_text=_("Public partnerships are visible to every signed-in user, not only the parties."),
     )
     status_reason = models.TextField(_("reason for the last status change"), blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -75,7 +79,9 @@ class Partnership(models.Model):
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(start_date__isnull=True) | Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                condition=Q(start_date__isnull=True)
+                | Q(end_date__isnull=True)
+                | Q(end_date__gte=models.F("start_date")),
                 name="partnership_end_after_start",
             )
         ]
@@ -95,12 +101,20 @@ class PartnershipParty(models.Model):
 
     partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="parties")
     organization = models.ForeignKey(
-        "organizations.Organization", verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="partnership_parties"
+        "organizations.Organization",
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        related_name="partnership_parties",
     )
     role = models.CharField(_("role"), max_length=20, choices=PartyRole.choices)
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
     confirmed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("confirmed by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("confirmed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     class Meta:
@@ -108,7 +122,9 @@ class PartnershipParty(models.Model):
         verbose_name_plural = _("partnership parties")
         ordering = ["role", "organization__name"]
         constraints = [
-            models.UniqueConstraint(fields=["partnership", "organization"], name="party_partnership_org_unique")
+            models.UniqueConstraint(
+                fields=["partnership", "organization"], name="party_partnership_org_unique"
+            )
         ]
 
     def __str__(self) -> str:
@@ -135,8 +151,12 @@ class HealthCheck(models.Model):
 
     partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="health_checks")
     round_number = models.PositiveIntegerField(_("round"))
-    status = models.CharField(_("status"), max_length=20, choices=HealthCheckStatus.choices, default=HealthCheckStatus.OPEN)
-    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    status = models.CharField(
+        _("status"), max_length=20, choices=HealthCheckStatus.choices, default=HealthCheckStatus.OPEN
+    )
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     opened_at = models.DateTimeField(_("opened"), auto_now_add=True)
     completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
     summary = models.TextField(_("joint summary"), blank=True)
@@ -151,12 +171,17 @@ class HealthCheck(models.Model):
             models.UniqueConstraint(fields=["partnership", "round_number"], name="healthcheck_round_unique"),
             # One open round at a time keeps the trend honest: rounds are compared in order.
             models.UniqueConstraint(
-                fields=["partnership"], condition=Q(status="open"), name="healthcheck_one_open_per_partnership"
+                fields=["partnership"],
+                condition=Q(status="open"),
+                name="healthcheck_one_open_per_partnership",
             ),
         ]
 
     def __str__(self) -> str:
-        return _("Health check %(round)s — %(partnership)s") % {"round": self.round_number, "partnership": self.partnership}
+        return _("Health check %(round)s — %(partnership)s") % {
+            "round": self.round_number,
+            "partnership": self.partnership,
+        }
 
     def get_absolute_url(self) -> str:
         return reverse("partnerships:health_check", args=[self.partnership_id, self.pk])
@@ -168,9 +193,13 @@ class PrincipleScore(models.Model):
     health_check = models.ForeignKey(HealthCheck, on_delete=models.CASCADE, related_name="scores")
     organization = models.ForeignKey("organizations.Organization", on_delete=models.CASCADE, related_name="+")
     principle = models.PositiveSmallIntegerField(_("principle"), choices=Principle.choices)
-    score = models.PositiveSmallIntegerField(_("score"), validators=[MinValueValidator(1), MaxValueValidator(5)])
+    score = models.PositiveSmallIntegerField(
+        _("score"), validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
     evidence = models.TextField(_("evidence"))
-    scored_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    scored_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
@@ -208,15 +237,24 @@ class ActionItem(models.Model):
     health_check = models.ForeignKey(
         HealthCheck, null=True, blank=True, on_delete=models.SET_NULL, related_name="action_items"
     )
-    principle = models.PositiveSmallIntegerField(_("principle"), choices=Principle.choices, null=True, blank=True)
+    principle = models.PositiveSmallIntegerField(
+        _("principle"), choices=Principle.choices, null=True, blank=True
+    )
     title = models.CharField(_("action"), max_length=200)
     description = models.TextField(_("details"), blank=True)
     owner_organization = models.ForeignKey(
-        "organizations.Organization", verbose_name=_("owner organisation"), on_delete=models.PROTECT, related_name="action_items"
+        "organizations.Organization",
+        verbose_name=_("owner organisation"),
+        on_delete=models.PROTECT,
+        related_name="action_items",
     )
     due_date = models.DateField(_("due date"))
-    status = models.CharField(_("status"), max_length=20, choices=ActionItemStatus.choices, default=ActionItemStatus.OPEN)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    status = models.CharField(
+        _("status"), max_length=20, choices=ActionItemStatus.choices, default=ActionItemStatus.OPEN
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

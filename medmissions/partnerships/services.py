@@ -54,9 +54,14 @@ def _clean_fields(data: dict[str, Any]) -> dict[str, Any]:
 
 def _store_mou(partnership: Partnership, upload: Any) -> None:
     detected = check_upload(
-        upload, allowed=DOCUMENT_TYPES, max_bytes=settings.MAX_DOCUMENT_UPLOAD_BYTES, label=_("memorandum of understanding")
+        upload,
+        allowed=DOCUMENT_TYPES,
+        max_bytes=settings.MAX_DOCUMENT_UPLOAD_BYTES,
+        label=_("memorandum of understanding"),
     )
-    partnership.mou.save(f"mou-{partnership.pk}-{secrets.token_hex(6)}.{detected.extension}", upload, save=False)
+    partnership.mou.save(
+        f"mou-{partnership.pk}-{secrets.token_hex(6)}.{detected.extension}", upload, save=False
+    )
     partnership.mou_content_type = detected.content_type
 
 
@@ -68,7 +73,9 @@ def _host_admin_recipients(partnership: Partnership) -> list[tuple[str, str]]:
 
 def _party_admin_recipients(partnership: Partnership) -> list[tuple[str, str]]:
     ids = [party.organization_id for party in partnership.parties.all()]
-    admins = Membership.objects.filter(organization_id__in=ids, role__in=[Role.ADMIN, Role.COORDINATOR]).select_related("user")
+    admins = Membership.objects.filter(
+        organization_id__in=ids, role__in=[Role.ADMIN, Role.COORDINATOR]
+    ).select_related("user")
     return sorted({(member.user.email, member.user.language) for member in admins})
 
 
@@ -142,7 +149,12 @@ def _require_party_manager(partnership: Partnership, actor: User) -> Organizatio
 
 @transaction.atomic
 def update_partnership(
-    partnership: Partnership, *, actor: User, data: dict[str, Any], focus_areas: list[Any] | None = None, mou: Any = None
+    partnership: Partnership,
+    *,
+    actor: User,
+    data: dict[str, Any],
+    focus_areas: list[Any] | None = None,
+    mou: Any = None,
 ) -> Partnership:
     organization = _require_party_manager(partnership, actor)
     partnership = _lock(partnership)
@@ -174,11 +186,19 @@ def confirm_partnership(partnership: Partnership, *, actor: User) -> Partnership
     """A host admin confirms for their organisation; the last host confirmation activates it."""
     partnership = _lock(partnership)
     parties = list(partnership.parties.select_related("organization"))
-    confirmable = [p for p in parties if p.is_host and p.confirmed_at is None and can(actor, p.organization, Capability.CONFIRM_AS_HOST)]
+    confirmable = [
+        p
+        for p in parties
+        if p.is_host and p.confirmed_at is None and can(actor, p.organization, Capability.CONFIRM_AS_HOST)
+    ]
     if not confirmable:
         if any(p.is_host and can(actor, p.organization, Capability.CONFIRM_AS_HOST) for p in parties):
-            raise Conflict(_("Your organisation has already confirmed this partnership."), code="already_confirmed")
-        raise NotAllowed(_("Only an admin of a host organisation can confirm this partnership."), code="not_host_admin")
+            raise Conflict(
+                _("Your organisation has already confirmed this partnership."), code="already_confirmed"
+            )
+        raise NotAllowed(
+            _("Only an admin of a host organisation can confirm this partnership."), code="not_host_admin"
+        )
     if partnership.status != PartnershipStatus.PROPOSED:
         raise Conflict(
             _("Only a proposed partnership can be confirmed; this one is %(status)s.")
@@ -209,14 +229,19 @@ def confirm_partnership(partnership: Partnership, *, actor: User) -> Partnership
             before={"status": PartnershipStatus.PROPOSED},
             after={"status": PartnershipStatus.ACTIVE},
         )
-        send_on_commit("partnership_activated", {"partnership": partnership}, _party_admin_recipients(partnership))
+        send_on_commit(
+            "partnership_activated", {"partnership": partnership}, _party_admin_recipients(partnership)
+        )
     return partnership
 
 
 TRANSITIONS = {
     "pause": ({PartnershipStatus.ACTIVE}, PartnershipStatus.PAUSED),
     "resume": ({PartnershipStatus.PAUSED}, PartnershipStatus.ACTIVE),
-    "close": ({PartnershipStatus.PROPOSED, PartnershipStatus.ACTIVE, PartnershipStatus.PAUSED}, PartnershipStatus.CLOSED),
+    "close": (
+        {PartnershipStatus.PROPOSED, PartnershipStatus.ACTIVE, PartnershipStatus.PAUSED},
+        PartnershipStatus.CLOSED,
+    ),
 }
 TRANSITION_ERRORS = {
     "pause": gettext_lazy("Only an active partnership can be paused."),
@@ -237,7 +262,9 @@ def change_status(partnership: Partnership, *, actor: User, transition: str, rea
         raise Conflict(str(TRANSITION_ERRORS[transition]), code="invalid_transition")
     reason = (reason or "").strip()
     if transition in ("pause", "close") and not reason:
-        raise ValidationFailed(_("Give a reason; the other parties will see it."), fields={"reason": _("Give a reason.")})
+        raise ValidationFailed(
+            _("Give a reason; the other parties will see it."), fields={"reason": _("Give a reason.")}
+        )
     before = {"status": partnership.status, "status_reason": partnership.status_reason}
     partnership.status, partnership.status_reason = target, reason
     if target == PartnershipStatus.CLOSED and partnership.end_date is None:
@@ -267,7 +294,9 @@ def decline_partnership(partnership: Partnership, *, actor: User, reason: str) -
     hosts = [p for p in partnership.parties.select_related("organization") if p.is_host]
     mine = [p for p in hosts if can(actor, p.organization, Capability.CONFIRM_AS_HOST)]
     if not mine:
-        raise NotAllowed(_("Only an admin of a host organisation can decline this partnership."), code="not_host_admin")
+        raise NotAllowed(
+            _("Only an admin of a host organisation can decline this partnership."), code="not_host_admin"
+        )
     if partnership.status != PartnershipStatus.PROPOSED:
         raise Conflict(_("Only a proposed partnership can be declined."), code="not_proposed")
     reason = (reason or "").strip()
@@ -292,7 +321,9 @@ def decline_partnership(partnership: Partnership, *, actor: User, reason: str) -
 
 
 @transaction.atomic
-def add_party(partnership: Partnership, *, actor: User, organization: Organization, role: str) -> PartnershipParty:
+def add_party(
+    partnership: Partnership, *, actor: User, organization: Organization, role: str
+) -> PartnershipParty:
     manager = _require_party_manager(partnership, actor)
     partnership = _lock(partnership)
     if partnership.status != PartnershipStatus.PROPOSED:
@@ -300,7 +331,9 @@ def add_party(partnership: Partnership, *, actor: User, organization: Organizati
     if role not in PartyRole.values:
         raise ValidationFailed(_("Choose a role."), fields={"role": _("Choose a role.")})
     if partnership.parties.filter(organization=organization).exists():
-        raise Conflict(_("%(organization)s is already a party.") % {"organization": organization}, code="duplicate_party")
+        raise Conflict(
+            _("%(organization)s is already a party.") % {"organization": organization}, code="duplicate_party"
+        )
     party = PartnershipParty.objects.create(partnership=partnership, organization=organization, role=role)
     log_action(
         "partnerships.party.added",
@@ -316,7 +349,9 @@ def add_party(partnership: Partnership, *, actor: User, organization: Organizati
             sorted(
                 {
                     (m.user.email, m.user.language)
-                    for m in Membership.objects.filter(organization=organization, role=Role.ADMIN).select_related("user")
+                    for m in Membership.objects.filter(
+                        organization=organization, role=Role.ADMIN
+                    ).select_related("user")
                 }
             ),
         )

@@ -18,7 +18,11 @@ urlpatterns = [
     path("<int:pk>/health-checks/new/", views.open_health_check, name="open_health_check"),
     path("<int:pk>/health-checks/<int:check_id>/", views.health_check_detail, name="health_check"),
     path("<int:pk>/health-checks/<int:check_id>/score/<slug:organization_slug>/", views.score, name="score"),
-    path("<int:pk>/health-checks/<int:check_id>/complete/", views.complete_health_check, name="complete_health_check"),
+    path(
+        "<int:pk>/health-checks/<int:check_id>/complete/",
+        views.complete_health_check,
+        name="complete_health_check",
+    ),
     path("<int:pk>/actions/new/", views.create_action_item, name="create_action_item"),
     path("<int:pk>/actions/<int:item_id>/", views.edit_action_item, name="edit_action_item"),
 ]

@@ -32,7 +32,9 @@ from medmissions.partnerships.models import ActionItem, HealthCheck, Partnership
 
 
 def _load(request: HttpRequest, pk: int) -> Partnership:
-    return get_visible_or_404(Partnership.objects.prefetch_related("parties__organization"), request.user, pk=pk)
+    return get_visible_or_404(
+        Partnership.objects.prefetch_related("parties__organization"), request.user, pk=pk
+    )
 
 
 def _load_as_party(request: HttpRequest, pk: int) -> Partnership:
@@ -50,7 +52,9 @@ def _my_parties(request: HttpRequest, partnership: Partnership) -> list[Partners
 
 def _can_manage(request: HttpRequest, partnership: Partnership) -> bool:
     access = access_for(request.user)
-    return any(access.can(p.organization_id, Capability.MANAGE_PARTNERSHIPS) for p in partnership.parties.all())
+    return any(
+        access.can(p.organization_id, Capability.MANAGE_PARTNERSHIPS) for p in partnership.parties.all()
+    )
 
 
 @login_required
@@ -67,11 +71,15 @@ def partnership_list(request: HttpRequest) -> HttpResponse:
             partnerships = partnerships.filter(status=data["status"])
         if data["role"]:
             partnerships = partnerships.filter(
-                pk__in=PartnershipParty.objects.filter(organization_id__in=my_ids, role=data["role"]).values("partnership_id")
+                pk__in=PartnershipParty.objects.filter(organization_id__in=my_ids, role=data["role"]).values(
+                    "partnership_id"
+                )
             )
         if data["q"]:
             partnerships = partnerships.filter(
-                Q(title__icontains=data["q"]) | Q(shared_goals__icontains=data["q"]) | Q(parties__organization__name__icontains=data["q"])
+                Q(title__icontains=data["q"])
+                | Q(shared_goals__icontains=data["q"])
+                | Q(parties__organization__name__icontains=data["q"])
             )
     page = Paginator(partnerships.distinct().order_by("-created_at"), 20).get_page(request.GET.get("page"))
     return render(request, "partnerships/list.html", {"form": form, "page_obj": page, "scope": scope})
@@ -84,7 +92,10 @@ def propose(request: HttpRequest) -> HttpResponse:
     if organization is None:
         raise NotAllowed(_("Join or register an organisation before proposing a partnership."))
     if not access_for(request.user).can(organization, Capability.MANAGE_PARTNERSHIPS):
-        raise NotAllowed(_("Only coordinators and admins of %(organization)s propose partnerships.") % {"organization": organization})
+        raise NotAllowed(
+            _("Only coordinators and admins of %(organization)s propose partnerships.")
+            % {"organization": organization}
+        )
     initial_parties = []
     with_slug = request.GET.get("with")
     if with_slug:
@@ -97,7 +108,11 @@ def propose(request: HttpRequest) -> HttpResponse:
         party_form.fields["organization"].queryset = Organization.objects.exclude(pk=organization.pk)
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         parties = [(organization, form.cleaned_data["proposer_role"])]
-        parties += [(f.cleaned_data["organization"], f.cleaned_data["role"]) for f in formset.forms if f.cleaned_data.get("organization")]
+        parties += [
+            (f.cleaned_data["organization"], f.cleaned_data["role"])
+            for f in formset.forms
+            if f.cleaned_data.get("organization")
+        ]
         try:
             partnership = services.propose_partnership(
                 actor=request.user,
@@ -110,10 +125,17 @@ def propose(request: HttpRequest) -> HttpResponse:
         except DomainError as error:
             apply_to_form(form, error)
         else:
-            messages.success(request, _("Partnership proposed. The host organisations have been asked to confirm it."))
+            messages.success(
+                request, _("Partnership proposed. The host organisations have been asked to confirm it.")
+            )
             return redirect(partnership.get_absolute_url())
     status = 400 if request.method == "POST" else 200
-    return render(request, "partnerships/propose.html", {"form": form, "formset": formset, "organization": organization}, status=status)
+    return render(
+        request,
+        "partnerships/propose.html",
+        {"form": form, "formset": formset, "organization": organization},
+        status=status,
+    )
 
 
 @login_required
@@ -123,10 +145,13 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     my_parties = _my_parties(request, partnership)
     is_party = bool(my_parties)
     can_confirm = partnership.status == PartnershipStatus.PROPOSED and any(
-        p.is_host and p.confirmed_at is None and access.can(p.organization_id, Capability.CONFIRM_AS_HOST) for p in partnership.parties.all()
+        p.is_host and p.confirmed_at is None and access.can(p.organization_id, Capability.CONFIRM_AS_HOST)
+        for p in partnership.parties.all()
     )
     can_manage = _can_manage(request, partnership)
-    can_run_checks = any(access.can(p.organization_id, Capability.RUN_HEALTH_CHECKS) for p in partnership.parties.all())
+    can_run_checks = any(
+        access.can(p.organization_id, Capability.RUN_HEALTH_CHECKS) for p in partnership.parties.all()
+    )
     context = {
         "partnership": partnership,
         "parties": partnership.parties.all(),
@@ -135,7 +160,9 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_manage": can_manage,
         "can_run_checks": can_run_checks,
         "health_checks": partnership.health_checks.all() if is_party else [],
-        "open_check": partnership.health_checks.filter(status=HealthCheckStatus.OPEN).first() if is_party else None,
+        "open_check": partnership.health_checks.filter(status=HealthCheckStatus.OPEN).first()
+        if is_party
+        else None,
         "action_items": partnership.action_items.select_related("owner_organization") if is_party else [],
         "add_party_form": AddPartyForm(),
         "status_choices": PartnershipStatus,
@@ -169,7 +196,12 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Changes saved."))
             return redirect(partnership.get_absolute_url())
-    return render(request, "partnerships/edit.html", {"form": form, "partnership": partnership}, status=400 if form.errors else 200)
+    return render(
+        request,
+        "partnerships/edit.html",
+        {"form": form, "partnership": partnership},
+        status=400 if form.errors else 200,
+    )
 
 
 @login_required
@@ -183,17 +215,24 @@ def confirm(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, error.message)
             return redirect(partnership.get_absolute_url())
         if partnership.status == PartnershipStatus.ACTIVE:
-            messages.success(request, _("Confirmed. Every host has now confirmed, so the partnership is active."))
+            messages.success(
+                request, _("Confirmed. Every host has now confirmed, so the partnership is active.")
+            )
         else:
-            messages.success(request, _("Confirmed for your organisation. Other hosts still have to confirm."))
+            messages.success(
+                request, _("Confirmed for your organisation. Other hosts still have to confirm.")
+            )
         return redirect(partnership.get_absolute_url())
     return render(
         request,
         "core/confirm.html",
         {
             "title": _("Confirm partnership"),
-            "question": _("Confirm “%(title)s” on behalf of your organisation as host?") % {"title": partnership.title},
-            "consequence": _("Your name and the time are recorded. The partnership becomes active once every host has confirmed."),
+            "question": _("Confirm “%(title)s” on behalf of your organisation as host?")
+            % {"title": partnership.title},
+            "consequence": _(
+                "Your name and the time are recorded. The partnership becomes active once every host has confirmed."
+            ),
             "confirm_label": _("Confirm partnership"),
             "cancel_url": partnership.get_absolute_url(),
         },
@@ -211,7 +250,9 @@ def decline(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as error:
             apply_to_form(form, error)
         else:
-            messages.success(request, _("You declined the partnership. The other parties have been told why."))
+            messages.success(
+                request, _("You declined the partnership. The other parties have been told why.")
+            )
             return redirect(partnership.get_absolute_url())
     return render(
         request,
@@ -245,7 +286,9 @@ def change_status(request: HttpRequest, pk: int, transition: str) -> HttpRespons
     form = ReasonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.change_status(partnership, actor=request.user, transition=transition, reason=form.cleaned_data["reason"])
+            services.change_status(
+                partnership, actor=request.user, transition=transition, reason=form.cleaned_data["reason"]
+            )
         except DomainError as error:
             apply_to_form(form, error)
         else:
@@ -258,7 +301,9 @@ def change_status(request: HttpRequest, pk: int, transition: str) -> HttpRespons
         {
             "title": title,
             "question": question % {"title": partnership.title},
-            "consequence": _("The parties' coordinators and admins are emailed.") if transition != "close" else _("A closed partnership cannot be reopened."),
+            "consequence": _("The parties' coordinators and admins are emailed.")
+            if transition != "close"
+            else _("A closed partnership cannot be reopened."),
             "confirm_label": label,
             "danger": transition == "close",
             "form": form,
@@ -281,7 +326,9 @@ def add_party(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as error:
             messages.error(request, error.message)
         else:
-            messages.success(request, _("%(organization)s added.") % {"organization": form.cleaned_data["organization"]})
+            messages.success(
+                request, _("%(organization)s added.") % {"organization": form.cleaned_data["organization"]}
+            )
     return redirect(partnership.get_absolute_url())
 
 
@@ -303,7 +350,8 @@ def remove_party(request: HttpRequest, pk: int, party_id: int) -> HttpResponse:
         "core/confirm.html",
         {
             "title": _("Remove party"),
-            "question": _("Remove %(organization)s from “%(title)s”?") % {"organization": party.organization, "title": partnership.title},
+            "question": _("Remove %(organization)s from “%(title)s”?")
+            % {"organization": party.organization, "title": partnership.title},
             "confirm_label": _("Remove"),
             "danger": True,
             "cancel_url": partnership.get_absolute_url(),
@@ -317,13 +365,12 @@ def mou(request: HttpRequest, pk: int) -> HttpResponse:
     if not partnership.mou:
         raise Http404(_("No memorandum uploaded."))
     extension = partnership.mou.name.rsplit(".", 1)[-1]
-    response = FileResponse(
+    return FileResponse(
         partnership.mou.open("rb"),
         as_attachment=True,
         filename=f"mou-partnership-{partnership.pk}.{extension}",
         content_type=partnership.mou_content_type or "application/octet-stream",
     )
-    return response
 
 
 @login_required
@@ -335,7 +382,11 @@ def open_health_check(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as error:
         messages.error(request, error.message)
         return redirect(partnership.get_absolute_url())
-    messages.success(request, _("Health check round %(round)s is open. Each party now scores every principle.") % {"round": check.round_number})
+    messages.success(
+        request,
+        _("Health check round %(round)s is open. Each party now scores every principle.")
+        % {"round": check.round_number},
+    )
     return redirect(check.get_absolute_url())
 
 
@@ -357,9 +408,13 @@ def _check_context(request: HttpRequest, partnership: Partnership, check: Health
     if check.status == HealthCheckStatus.OPEN:
         for party in _my_parties(request, partnership):
             if access.can(party.organization_id, Capability.CONTRIBUTE):
-                form = sheets.get(party.organization_id) or ScoreSheetForm(prefix=f"org{party.organization_id}", existing=existing.get(party.organization_id))
+                form = sheets.get(party.organization_id) or ScoreSheetForm(
+                    prefix=f"org{party.organization_id}", existing=existing.get(party.organization_id)
+                )
                 scoring.append((party.organization, form))
-    can_run = any(access.can(p.organization_id, Capability.RUN_HEALTH_CHECKS) for p in partnership.parties.all())
+    can_run = any(
+        access.can(p.organization_id, Capability.RUN_HEALTH_CHECKS) for p in partnership.parties.all()
+    )
     return {
         "partnership": partnership,
         "check": check,
@@ -381,7 +436,9 @@ def health_check_detail(request: HttpRequest, pk: int, check_id: int) -> HttpRes
 @require_POST
 def score(request: HttpRequest, pk: int, check_id: int, organization_slug: str) -> HttpResponse:
     partnership, check = _load_check(request, pk, check_id)
-    party = next((p for p in _my_parties(request, partnership) if p.organization.slug == organization_slug), None)
+    party = next(
+        (p for p in _my_parties(request, partnership) if p.organization.slug == organization_slug), None
+    )
     if party is None:
         raise Http404(_("Not found."))
     existing = {s.principle: s for s in check.scores.filter(organization=party.organization)}
@@ -390,7 +447,14 @@ def score(request: HttpRequest, pk: int, check_id: int, organization_slug: str) 
     if form.is_valid():
         for principle, value, evidence in form.entries():
             try:
-                health.score_principle(check, actor=request.user, organization=party.organization, principle=principle, score=value, evidence=evidence)
+                health.score_principle(
+                    check,
+                    actor=request.user,
+                    organization=party.organization,
+                    principle=principle,
+                    score=value,
+                    evidence=evidence,
+                )
                 saved += 1
             except DomainError as error:
                 field = "evidence" if "evidence" in error.fields else "score"
@@ -398,16 +462,23 @@ def score(request: HttpRequest, pk: int, check_id: int, organization_slug: str) 
     if form.errors:
         messages.error(request, _("Some scores were not saved; see the highlighted principles."))
         return render(
-            request, "partnerships/health_check.html", _check_context(request, partnership, check, {party.organization_id: form}), status=400
+            request,
+            "partnerships/health_check.html",
+            _check_context(request, partnership, check, {party.organization_id: form}),
+            status=400,
         )
-    messages.success(request, _("%(count)d scores saved for %(organization)s.") % {"count": saved, "organization": party.organization})
+    messages.success(
+        request,
+        _("%(count)d scores saved for %(organization)s.")
+        % {"count": saved, "organization": party.organization},
+    )
     return redirect(check.get_absolute_url())
 
 
 @login_required
 @require_POST
 def complete_health_check(request: HttpRequest, pk: int, check_id: int) -> HttpResponse:
-    partnership, check = _load_check(request, pk, check_id)
+    _partnership, check = _load_check(request, pk, check_id)
     form = CompleteCheckForm(request.POST)
     form.is_valid()
     try:
@@ -433,7 +504,9 @@ def create_action_item(request: HttpRequest, pk: int) -> HttpResponse:
     form = ActionItemForm(request.POST or None, partnership=partnership, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            health.create_action_item(partnership, actor=request.user, data=form.cleaned_data, health_check=check)
+            health.create_action_item(
+                partnership, actor=request.user, data=form.cleaned_data, health_check=check
+            )
         except DomainError as error:
             if error.status == 403:
                 raise
@@ -442,7 +515,10 @@ def create_action_item(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Action added to the plan."))
             return redirect(reverse("partnerships:detail", args=[partnership.pk]) + "#action-plan")
     return render(
-        request, "partnerships/action_item_form.html", {"form": form, "partnership": partnership, "check": check}, status=400 if form.errors else 200
+        request,
+        "partnerships/action_item_form.html",
+        {"form": form, "partnership": partnership, "check": check},
+        status=400 if form.errors else 200,
     )
 
 
@@ -450,9 +526,16 @@ def create_action_item(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def edit_action_item(request: HttpRequest, pk: int, item_id: int) -> HttpResponse:
     partnership = _load_as_party(request, pk)
-    item = get_visible_or_404(ActionItem.objects.select_related("owner_organization"), request.user, pk=item_id, partnership=partnership)
+    item = get_visible_or_404(
+        ActionItem.objects.select_related("owner_organization"),
+        request.user,
+        pk=item_id,
+        partnership=partnership,
+    )
     access = access_for(request.user)
-    is_manager = any(access.can(p.organization_id, Capability.RUN_HEALTH_CHECKS) for p in partnership.parties.all())
+    is_manager = any(
+        access.can(p.organization_id, Capability.RUN_HEALTH_CHECKS) for p in partnership.parties.all()
+    )
     if is_manager:
         initial = {name: getattr(item, name) for name in health.ACTION_FIELDS}
         form = ActionItemForm(request.POST or None, partnership=partnership, initial=initial)
@@ -469,5 +552,8 @@ def edit_action_item(request: HttpRequest, pk: int, item_id: int) -> HttpRespons
             messages.success(request, _("Action updated."))
             return redirect(reverse("partnerships:detail", args=[partnership.pk]) + "#action-plan")
     return render(
-        request, "partnerships/action_item_form.html", {"form": form, "partnership": partnership, "item": item}, status=400 if form.errors else 200
+        request,
+        "partnerships/action_item_form.html",
+        {"form": form, "partnership": partnership, "item": item},
+        status=400 if form.errors else 200,
     )

@@ -1,7 +1,5 @@
 """API: sites of your organisations and of your partners."""
 
-from __future__ import annotations
-
 from decimal import Decimal
 from typing import Any
 
@@ -10,8 +8,8 @@ from ninja import Field, Query, Router, Schema
 from ninja.pagination import PageNumberPagination, paginate
 
 from medmissions.core.models import Language
-from medmissions.organizations.api import _resolve
 from medmissions.organizations.access import get_visible_or_404
+from medmissions.organizations.api import _resolve
 from medmissions.organizations.models import Organization
 from medmissions.sites import services
 from medmissions.sites.models import Site
@@ -114,7 +112,9 @@ def list_sites(request, filters: Query[SiteFilters]):
 @router.post("", response={201: SiteOut}, summary="Add a site (coordinators and admins of the host)")
 def create_site(request, payload: SiteIn):
     host = get_visible_or_404(Organization, request.user, slug=payload.host_organization)
-    site = services.create_site(actor=request.user, host_organization=host, data=_data(payload, partial=False))
+    site = services.create_site(
+        actor=request.user, host_organization=host, data=_data(payload, partial=False)
+    )
     return 201, SiteOut.from_site(_loaded(Site.objects.all()).get(pk=site.pk))
 
 
@@ -135,5 +135,3 @@ def delete_site(request, site_id: int):
     site = get_visible_or_404(Site, request.user, pk=site_id)
     services.delete_site(site, actor=request.user)
     return 204, None
-
-

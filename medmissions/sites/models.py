@@ -37,9 +37,15 @@ class SiteQuerySet(models.QuerySet["Site"]):
             return self.none()
         partner_ids = PartnershipParty.objects.filter(
             partnership__parties__organization_id__in=own,
-            partnership__status__in=[PartnershipStatus.PROPOSED, PartnershipStatus.ACTIVE, PartnershipStatus.PAUSED],
+            partnership__status__in=[
+                PartnershipStatus.PROPOSED,
+                PartnershipStatus.ACTIVE,
+                PartnershipStatus.PAUSED,
+            ],
         ).values("organization_id")
-        return self.filter(Q(host_organization_id__in=own) | Q(host_organization_id__in=partner_ids)).distinct()
+        return self.filter(
+            Q(host_organization_id__in=own) | Q(host_organization_id__in=partner_ids)
+        ).distinct()
 
 
 class Site(models.Model):
@@ -48,7 +54,10 @@ class Site(models.Model):
     name = models.CharField(_("name"), max_length=200)
     kind = models.CharField(_("kind"), max_length=30, choices=SiteKind.choices)
     host_organization = models.ForeignKey(
-        "organizations.Organization", verbose_name=_("host organisation"), on_delete=models.PROTECT, related_name="sites"
+        "organizations.Organization",
+        verbose_name=_("host organisation"),
+        on_delete=models.PROTECT,
+        related_name="sites",
     )
     country = CountryField(_("country"))
     admin_level_1 = models.CharField(_("region or province (admin level 1)"), max_length=120, blank=True)
@@ -70,8 +79,12 @@ class Site(models.Model):
         blank=True,
         validators=[MinValueValidator(Decimal(-180)), MaxValueValidator(Decimal(180))],
     )
-    languages = models.ManyToManyField("core.Language", verbose_name=_("languages spoken"), blank=True, related_name="sites")
-    culture_guidance = models.TextField(_("culture"), blank=True, help_text=_("What visiting teams should know about local culture."))
+    languages = models.ManyToManyField(
+        "core.Language", verbose_name=_("languages spoken"), blank=True, related_name="sites"
+    )
+    culture_guidance = models.TextField(
+        _("culture"), blank=True, help_text=_("What visiting teams should know about local culture.")
+    )
     customs_guidance = models.TextField(_("customs and etiquette"), blank=True)
     security_guidance = models.TextField(
         _("security"), blank=True, help_text=_("Visible to the host and its partners only; never published.")

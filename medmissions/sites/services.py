@@ -64,7 +64,11 @@ def clean_site_data(data: dict[str, Any]) -> dict[str, Any]:
         errors["country"] = _("Choose a country.")
     cleaned["latitude"] = _coordinate(cleaned["latitude"], "latitude", 90, errors)
     cleaned["longitude"] = _coordinate(cleaned["longitude"], "longitude", 180, errors)
-    if "latitude" not in errors and "longitude" not in errors and (cleaned["latitude"] is None) != (cleaned["longitude"] is None):
+    if (
+        "latitude" not in errors
+        and "longitude" not in errors
+        and (cleaned["latitude"] is None) != (cleaned["longitude"] is None)
+    ):
         missing = "longitude" if cleaned["longitude"] is None else "latitude"
         errors[missing] = _("Give both latitude and longitude, or neither.")
     if errors:
@@ -80,7 +84,11 @@ def create_site(*, actor: User, host_organization: Organization, data: dict[str,
     if data.get("languages") is not None:
         site.languages.set(data["languages"])
     log_action(
-        "sites.site.created", actor=actor, organization=host_organization, obj=site, after=snapshot(site, AUDITED_FIELDS)
+        "sites.site.created",
+        actor=actor,
+        organization=host_organization,
+        obj=site,
+        after=snapshot(site, AUDITED_FIELDS),
     )
     return site
 
@@ -111,9 +119,13 @@ def update_site(site: Site, *, actor: User, data: dict[str, Any]) -> Site:
 def delete_site(site: Site, *, actor: User) -> None:
     require(actor, site.host_organization_id, Capability.MANAGE_SITES)
     before = snapshot(site, AUDITED_FIELDS)
-    log_action("sites.site.deleted", actor=actor, organization=site.host_organization, obj=site, before=before)
+    log_action(
+        "sites.site.deleted", actor=actor, organization=site.host_organization, obj=site, before=before
+    )
     try:
         with transaction.atomic():
             site.delete()
     except ProtectedError as error:
-        raise Conflict(_("This site is still used by other records and cannot be deleted."), code="site_in_use") from error
+        raise Conflict(
+            _("This site is still used by other records and cannot be deleted."), code="site_in_use"
+        ) from error

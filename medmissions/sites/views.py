@@ -37,12 +37,19 @@ def site_list(request: HttpRequest) -> HttpResponse:
             sites = sites.filter(country=data["country"])
         if data["q"]:
             sites = sites.filter(
-                Q(name__icontains=data["q"]) | Q(town__icontains=data["q"]) | Q(admin_level_1__icontains=data["q"]) | Q(admin_level_2__icontains=data["q"])
+                Q(name__icontains=data["q"])
+                | Q(town__icontains=data["q"])
+                | Q(admin_level_1__icontains=data["q"])
+                | Q(admin_level_2__icontains=data["q"])
             )
     page = Paginator(sites.order_by("name"), 25).get_page(request.GET.get("page"))
     organization, _memberships = current_organization(request)
     can_add = bool(organization) and access_for(request.user).can(organization, Capability.MANAGE_SITES)
-    return render(request, "sites/list.html", {"form": form, "page_obj": page, "can_add": can_add, "organization": organization})
+    return render(
+        request,
+        "sites/list.html",
+        {"form": form, "page_obj": page, "can_add": can_add, "organization": organization},
+    )
 
 
 @login_required
@@ -56,13 +63,20 @@ def create(request: HttpRequest) -> HttpResponse:
     form = SiteForm(request.POST or None, initial={"country": organization.country.code})
     if request.method == "POST" and form.is_valid():
         try:
-            site = services.create_site(actor=request.user, host_organization=organization, data=form.cleaned_data)
+            site = services.create_site(
+                actor=request.user, host_organization=organization, data=form.cleaned_data
+            )
         except DomainError as error:
             apply_to_form(form, error)
         else:
             messages.success(request, _("Site added."))
             return redirect(site.get_absolute_url())
-    return render(request, "sites/form.html", {"form": form, "organization": organization}, status=400 if form.errors else 200)
+    return render(
+        request,
+        "sites/form.html",
+        {"form": form, "organization": organization},
+        status=400 if form.errors else 200,
+    )
 
 
 @login_required
@@ -88,7 +102,12 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Changes saved."))
             return redirect(site.get_absolute_url())
-    return render(request, "sites/form.html", {"form": form, "site": site, "organization": site.host_organization}, status=400 if form.errors else 200)
+    return render(
+        request,
+        "sites/form.html",
+        {"form": form, "site": site, "organization": site.host_organization},
+        status=400 if form.errors else 200,
+    )
 
 
 @login_required
