@@ -11,7 +11,6 @@ urlpatterns = [
     path("organisations/", include("medmissions.organizations.urls")),
     path("sites/", include("medmissions.sites.urls")),
     path("partnerships/", include("medmissions.partnerships.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path("staff/admin/", admin.site.urls),
 ]

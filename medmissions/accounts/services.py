@@ -216,7 +216,7 @@ def user_for_token(raw: str) -> User | None:
     if not raw or not raw.startswith("mm_"):
         return None
     token = ApiToken.objects.active().select_related("user").filter(token_hash=hash_token(raw)).first()
-    if token is None or not token.user.is_active:
+    if token is None or not token.user.is_active or not token.user.email_verified:
         return None
     now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at > datetime.timedelta(minutes=1):

@@ -61,6 +61,37 @@ class AuditedModelAdmin(admin.ModelAdmin):
         )
         super().delete_model(request, obj)
 
+    def save_formset(self, request, form, formset, change):
+        """Inline rows (partnership parties, scores…) are audited one by one like the parent."""
+        from medmissions.audit.services import log_action, snapshot
+
+        organization = self._organization_of(form.instance)
+        instances = formset.save(commit=False)
+        for obj in formset.deleted_objects:
+            log_action(
+                f"{obj._meta.app_label}.{obj._meta.model_name}.deleted",
+                actor=request.user,
+                organization=organization,
+                obj=obj,
+                data={"via": "admin"},
+            )
+            obj.delete()
+        for obj in instances:
+            fields = [f.name for f in obj._meta.concrete_fields if not f.primary_key]
+            creating = obj.pk is None
+            before = {} if creating else snapshot(type(obj).objects.get(pk=obj.pk), fields)
+            obj.save()
+            log_action(
+                f"{obj._meta.app_label}.{obj._meta.model_name}.{'created' if creating else 'updated'}",
+                actor=request.user,
+                organization=organization,
+                obj=obj,
+                before=before,
+                after=snapshot(obj, fields),
+                data={"via": "admin"},
+            )
+        formset.save_m2m()
+
     def delete_queryset(self, request, queryset):
         for obj in queryset:
             self.delete_model(request, obj)

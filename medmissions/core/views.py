@@ -4,9 +4,13 @@ import datetime
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
+from django.conf import settings
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_POST
+from django.views.i18n import set_language
 
+from medmissions.accounts.services import update_profile
 from medmissions.audit.models import AuditEntry
 from medmissions.organizations.access import Capability, access_for
 from medmissions.partnerships.models import ActionItem, Partnership, PartnershipStatus
@@ -27,6 +31,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     my_ids = access.organization_ids()
     today = timezone.localdate()
     mine = Partnership.objects.involving(my_ids)
+    awaiting = awaiting_confirmation_by(request.user)
     context = {
         "awaiting_confirmation": awaiting_confirmation_by(request.user).prefetch_related(
             "parties__organization"
@@ -51,3 +56,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "today": today,
     }
     return render(request, "core/dashboard.html", context)
+
+
+@require_POST
+def switch_language(request: HttpRequest) -> HttpResponse:
+    """The footer language switch. Signed-in people's profile language wins on every page, so
+    for them the choice is saved to the profile too; everyone else gets Django's cookie."""
+    language = request.POST.get("language", "")
+    user = request.user
+    if user.is_authenticated and language in dict(settings.LANGUAGES) and language != user.language:
+        update_profile(user, actor=user, full_name=user.full_name, language=language, time_zone=user.time_zone)
+    return set_language(request)

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 
 from medmissions.audit.admin import AuditedModelAdmin
 from medmissions.organizations.models import Capability, Invitation, Membership, Organization, ValueTag
@@ -18,6 +19,8 @@ class OrganizationAdmin(AuditedModelAdmin):
     search_fields = ["name", "slug", "area"]
     filter_horizontal = ["value_tags", "capabilities", "languages"]
     prepopulated_fields = {"slug": ["name"]}
+    # Like the public form: a website typed without a scheme is https (Django 6's default).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def _organization_of(self, obj):
         return obj

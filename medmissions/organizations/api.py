@@ -6,7 +6,7 @@ from typing import Any
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import Field, File, Query, Router, Schema
+from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import PageNumberPagination, paginate
 
@@ -165,7 +165,7 @@ def list_organizations(request, filters: Query[DirectoryFilters]):
 def create_organization(request, payload: OrganizationIn):
     data = _resolve_m2m(payload.dict())
     organization = services.create_organization(actor=request.user, data=data)
-    return 201, OrganizationOut.from_organization(organization, request.user)
+    return Status(201, OrganizationOut.from_organization(organization, request.user))
 
 
 @router.get("/{slug}", response=OrganizationOut)
@@ -260,7 +260,7 @@ def remove_member(request, slug: str, membership_id: int):
     organization = _member_organization(request, slug, Capability.VIEW)
     membership = get_object_or_404(Membership, pk=membership_id, organization=organization)
     services.remove_member(membership, actor=request.user)
-    return 204, None
+    return Status(204, None)
 
 
 class InvitationIn(Schema):
@@ -290,7 +290,7 @@ def invite(request, slug: str, payload: InvitationIn):
     invitation, _raw = services.invite_member(
         organization, actor=request.user, email=payload.email, role=payload.role
     )
-    return 201, invitation
+    return Status(201, invitation)
 
 
 @router.delete(
@@ -300,7 +300,7 @@ def revoke_invitation(request, slug: str, invitation_id: int):
     organization = _member_organization(request, slug, Capability.VIEW)
     invitation = get_object_or_404(Invitation, pk=invitation_id, organization=organization)
     services.revoke_invitation(invitation, actor=request.user)
-    return 204, None
+    return Status(204, None)
 
 
 class AuditEntryOut(Schema):

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
@@ -46,7 +47,9 @@ class Capability(models.Model):
         ordering = ["parent__name", "name"]
 
     def __str__(self) -> str:
-        return f"{self.parent.name} › {self.name}" if self.parent_id else self.name
+        # Seeded names are in the translation catalogue (see the seeding migration).
+        name = gettext(self.name)
+        return f"{gettext(self.parent.name)} › {name}" if self.parent else name
 
 
 class ValueTag(models.Model):
@@ -61,7 +64,7 @@ class ValueTag(models.Model):
         ordering = ["name"]
 
     def __str__(self) -> str:
-        return self.name
+        return gettext(self.name)
 
 
 class OrganizationQuerySet(models.QuerySet["Organization"]):

@@ -7,6 +7,8 @@ import secrets
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator, validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
@@ -49,6 +51,19 @@ def _validate_profile(data: dict[str, Any], *, instance: Organization | None = N
     country = str(data.get("country") or "")
     if country not in dict(countries):
         errors["country"] = _("Choose a country.")
+    # The API reaches this without a form, and the website becomes a link on the profile page.
+    website = (data.get("website") or "").strip()
+    if website:
+        try:
+            URLValidator(schemes=["http", "https"])(website)
+        except ValidationError:
+            errors["website"] = _("Enter a web address starting with https:// or http://.")
+    contact_email = (data.get("contact_email") or "").strip()
+    if contact_email:
+        try:
+            validate_email(contact_email)
+        except ValidationError:
+            errors["contact_email"] = _("Enter a valid email address.")
     if not errors:
         clash = Organization.objects.filter(name__iexact=name, country=country)
         if instance is not None:
@@ -157,6 +172,15 @@ def _admin_count(organization: Organization) -> int:
     return Membership.objects.filter(organization=organization, role=Role.ADMIN).count()
 
 
+def _lock_memberships(organization_id: int) -> None:
+    """Serialise role changes and removals in one organisation.
+
+    Without it two admins stepping down at the same time would each still see the other and
+    leave the organisation with none. ``no_key`` keeps new memberships (foreign keys) unblocked.
+    """
+    list(Organization.objects.select_for_update(no_key=True).filter(pk=organization_id).values_list("pk"))
+
+
 @transaction.atomic
 def add_member(organization: Organization, *, actor: User | None, user: User, role: str) -> Membership:
     """Add an existing account directly (used by invitations and demo data)."""
@@ -191,6 +215,7 @@ def change_role(membership: Membership, *, actor: User, role: str) -> Membership
     require(actor, membership.organization_id, Capability.MANAGE_MEMBERS)
     if role not in Role.values:
         raise ValidationFailed(_("Choose a role."), fields={"role": _("Choose a role.")})
+    _lock_memberships(membership.organization_id)
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     if membership.role == role:
         return membership
@@ -219,6 +244,7 @@ def remove_member(membership: Membership, *, actor: User) -> None:
     """Remove someone (admins), or leave an organisation (anyone, for themselves)."""
     if membership.user_id != actor.pk:
         require(actor, membership.organization_id, Capability.MANAGE_MEMBERS)
+    _lock_memberships(membership.organization_id)
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     if membership.role == Role.ADMIN and _admin_count(membership.organization) <= 1:
         raise Conflict(
@@ -315,8 +341,9 @@ def pending_invitation(raw_token: str) -> Invitation:
 
 @transaction.atomic
 def accept_invitation(raw_token: str, *, actor: User) -> Membership:
+    # Lock first, then check: a withdrawal or acceptance committed meanwhile must be seen.
+    list(Invitation.objects.select_for_update().filter(token_hash=hash_token(raw_token or "")))
     invitation = pending_invitation(raw_token)
-    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.email.lower() != actor.email.lower():
         raise NotAllowed(
             _("This invitation was sent to %(email)s. Sign in with that address to accept it.")
@@ -336,6 +363,7 @@ def accept_invitation(raw_token: str, *, actor: User) -> Membership:
 @transaction.atomic
 def revoke_invitation(invitation: Invitation, *, actor: User) -> Invitation:
     require(actor, invitation.organization_id, Capability.MANAGE_MEMBERS)
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.accepted_at is not None or invitation.revoked_at is not None:
         raise Conflict(_("This invitation is no longer pending."))
     invitation.revoked_at = timezone.now()

@@ -6,6 +6,8 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -65,7 +67,10 @@ def directory(request: HttpRequest) -> HttpResponse:
         if request.headers.get("HX-Request")
         else "organizations/directory.html"
     )
-    return render(request, template, context)
+    response = render(request, template, context)
+    # The partial and the full page share a URL (hx-push-url); caches must keep them apart.
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 @login_required
@@ -163,7 +168,12 @@ def switch(request: HttpRequest) -> HttpResponse:
         Membership, user=request.user, organization__slug=request.POST.get("organization", "")
     )
     switch_organization(request, membership.organization)
-    return redirect(request.POST.get("next") or "core:dashboard")
+    next_url = request.POST.get("next") or ""
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = ""
+    return redirect(next_url or "core:dashboard")
 
 
 @login_required
@@ -235,7 +245,7 @@ def change_role(request: HttpRequest, slug: str, membership_id: int) -> HttpResp
         messages.error(request, _("Choose a role."))
     else:
         try:
-            services.change_role(membership, actor=request.user, role=form.cleaned_data["role"])
+            membership = services.change_role(membership, actor=request.user, role=form.cleaned_data["role"])
         except DomainError as error:
             messages.error(request, error.message)
         else:

@@ -1,32 +1,33 @@
 """Seed the languages most used in global-health partnerships (ISO 639-1, or 639-3 where none)."""
 
 from django.db import migrations
+from django.utils.translation import gettext_noop
 
 LANGUAGES = [
-    ("am", "Amharic"), ("ar", "Arabic"), ("bm", "Bambara"), ("bn", "Bengali"), ("de", "German"),
-    ("ee", "Ewe"), ("en", "English"), ("es", "Spanish"), ("fa", "Persian"), ("ff", "Fula"),
-    ("fr", "French"), ("ha", "Hausa"), ("hi", "Hindi"), ("ht", "Haitian Creole"), ("id", "Indonesian"),
-    ("ig", "Igbo"), ("it", "Italian"), ("ki", "Kikuyu"), ("km", "Khmer"), ("kri", "Krio"),
-    ("lg", "Luganda"), ("ln", "Lingala"), ("lo", "Lao"), ("luo", "Dholuo"), ("mg", "Malagasy"),
-    ("my", "Burmese"), ("ne", "Nepali"), ("nl", "Dutch"), ("ny", "Chichewa"), ("om", "Oromo"),
-    ("ps", "Pashto"), ("pt", "Portuguese"), ("qu", "Quechua"), ("rn", "Kirundi"), ("ru", "Russian"),
-    ("rw", "Kinyarwanda"), ("sn", "Shona"), ("so", "Somali"), ("st", "Sesotho"), ("sw", "Swahili"),
-    ("ti", "Tigrinya"), ("tl", "Tagalog"), ("tn", "Setswana"), ("tw", "Twi"), ("uk", "Ukrainian"),
-    ("ur", "Urdu"), ("vi", "Vietnamese"), ("wo", "Wolof"), ("xh", "Xhosa"), ("yo", "Yoruba"),
-    ("zh", "Chinese"), ("zu", "Zulu"),
+    ("am", gettext_noop("Amharic")), ("ar", gettext_noop("Arabic")), ("bm", gettext_noop("Bambara")), ("bn", gettext_noop("Bengali")), ("de", gettext_noop("German")),
+    ("ee", gettext_noop("Ewe")), ("en", gettext_noop("English")), ("es", gettext_noop("Spanish")), ("fa", gettext_noop("Persian")), ("ff", gettext_noop("Fula")),
+    ("fr", gettext_noop("French")), ("ha", gettext_noop("Hausa")), ("hi", gettext_noop("Hindi")), ("ht", gettext_noop("Haitian Creole")), ("id", gettext_noop("Indonesian")),
+    ("ig", gettext_noop("Igbo")), ("it", gettext_noop("Italian")), ("ki", gettext_noop("Kikuyu")), ("km", gettext_noop("Khmer")), ("kri", gettext_noop("Krio")),
+    ("lg", gettext_noop("Luganda")), ("ln", gettext_noop("Lingala")), ("lo", gettext_noop("Lao")), ("luo", gettext_noop("Dholuo")), ("mg", gettext_noop("Malagasy")),
+    ("my", gettext_noop("Burmese")), ("ne", gettext_noop("Nepali")), ("nl", gettext_noop("Dutch")), ("ny", gettext_noop("Chichewa")), ("om", gettext_noop("Oromo")),
+    ("ps", gettext_noop("Pashto")), ("pt", gettext_noop("Portuguese")), ("qu", gettext_noop("Quechua")), ("rn", gettext_noop("Kirundi")), ("ru", gettext_noop("Russian")),
+    ("rw", gettext_noop("Kinyarwanda")), ("sn", gettext_noop("Shona")), ("so", gettext_noop("Somali")), ("st", gettext_noop("Sesotho")), ("sw", gettext_noop("Swahili")),
+    ("ti", gettext_noop("Tigrinya")), ("tl", gettext_noop("Tagalog")), ("tn", gettext_noop("Setswana")), ("tw", gettext_noop("Twi")), ("uk", gettext_noop("Ukrainian")),
+    ("ur", gettext_noop("Urdu")), ("vi", gettext_noop("Vietnamese")), ("wo", gettext_noop("Wolof")), ("xh", gettext_noop("Xhosa")), ("yo", gettext_noop("Yoruba")),
+    ("zh", gettext_noop("Chinese")), ("zu", gettext_noop("Zulu")),
 ]
 
 
 def seed(apps, schema_editor):
-    Language = apps.get_model("core", "Language")
+    Language = apps.get_model("core", gettext_noop("Language"))
     for code, name in LANGUAGES:
         Language.objects.update_or_create(code=code, defaults={"name": name})
 
 
 def unseed(apps, schema_editor):
-    apps.get_model("core", "Language").objects.filter(code__in=[code for code, _ in LANGUAGES]).delete()
+    apps.get_model("core", gettext_noop("Language")).objects.filter(code__in=[code for code, _ in LANGUAGES]).delete()
 
 
 class Migration(migrations.Migration):
-    dependencies = [("core", "0001_initial")]
+    dependencies = [("core", gettext_noop("0001_initial"))]
     operations = [migrations.RunPython(seed, unseed)]
