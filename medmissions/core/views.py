@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import datetime
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.conf import settings
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -33,12 +33,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     mine = Partnership.objects.involving(my_ids)
     awaiting = awaiting_confirmation_by(request.user)
     context = {
-        "awaiting_confirmation": awaiting_confirmation_by(request.user).prefetch_related(
-            "parties__organization"
-        ),
-        "proposed_by_us": mine.filter(status=PartnershipStatus.PROPOSED).prefetch_related(
-            "parties__organization"
-        )[:10],
+        "awaiting_confirmation": awaiting.prefetch_related("parties__organization"),
+        # Proposals waiting on someone else; those waiting on this person are listed above.
+        "proposed_by_us": mine.filter(status=PartnershipStatus.PROPOSED)
+        .exclude(pk__in=awaiting.values("pk"))
+        .prefetch_related("parties__organization")[:10],
         "upcoming_reviews": mine.filter(
             status__in=[PartnershipStatus.ACTIVE, PartnershipStatus.PAUSED],
             next_review_date__isnull=False,
@@ -65,5 +64,7 @@ def switch_language(request: HttpRequest) -> HttpResponse:
     language = request.POST.get("language", "")
     user = request.user
     if user.is_authenticated and language in dict(settings.LANGUAGES) and language != user.language:
-        update_profile(user, actor=user, full_name=user.full_name, language=language, time_zone=user.time_zone)
+        update_profile(
+            user, actor=user, full_name=user.full_name, language=language, time_zone=user.time_zone
+        )
     return set_language(request)

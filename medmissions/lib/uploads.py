@@ -21,12 +21,14 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
 ODT = "application/vnd.oasis.opendocument.text"
 ODS = "application/vnd.oasis.opendocument.spreadsheet"
-LEGACY_OFFICE = "application/msword"
+LEGACY_WORD = "application/msword"
+LEGACY_EXCEL = "application/vnd.ms-excel"
+LEGACY_POWERPOINT = "application/vnd.ms-powerpoint"
 PNG = "image/png"
 JPEG = "image/jpeg"
 WEBP = "image/webp"
 
-DOCUMENT_TYPES = {PDF, DOCX, XLSX, PPTX, ODT, ODS, LEGACY_OFFICE}
+DOCUMENT_TYPES = {PDF, DOCX, XLSX, PPTX, ODT, ODS, LEGACY_WORD, LEGACY_EXCEL, LEGACY_POWERPOINT}
 IMAGE_TYPES = {PNG, JPEG, WEBP}
 
 EXTENSIONS = {
@@ -36,7 +38,9 @@ EXTENSIONS = {
     PPTX: "pptx",
     ODT: "odt",
     ODS: "ods",
-    LEGACY_OFFICE: "doc",
+    LEGACY_WORD: "doc",
+    LEGACY_EXCEL: "xls",
+    LEGACY_POWERPOINT: "ppt",
     PNG: "png",
     JPEG: "jpg",
     WEBP: "webp",
@@ -57,12 +61,41 @@ def _read_head(upload: IO[bytes], count: int) -> bytes:
     return head
 
 
+# Stream names (UTF-16LE in the compound file's directory) of the three legacy Office formats.
+# Any other compound file (an .msi installer, say) is not a document and is refused.
+_OLE_STREAMS = {
+    "WordDocument".encode("utf-16-le"): LEGACY_WORD,
+    "Workbook".encode("utf-16-le"): LEGACY_EXCEL,
+    "Book".encode("utf-16-le"): LEGACY_EXCEL,
+    "PowerPoint Document".encode("utf-16-le"): LEGACY_POWERPOINT,
+}
+# Documents with macros can carry code; partners exchange agreements, not programs.
+_MACRO_MARKERS = ("vbaProject.bin", "vbaData.xml", "Basic/")
+
+
+def _legacy_office_type(upload: IO[bytes]) -> str | None:
+    upload.seek(0)
+    content = upload.read()
+    upload.seek(0)
+    if (
+        b"_\x00V\x00B\x00A\x00_\x00P\x00R\x00O\x00J\x00E\x00C\x00T" in content
+        or "Macros".encode("utf-16-le") in content
+    ):
+        return None
+    for stream, content_type in _OLE_STREAMS.items():
+        if stream in content:
+            return content_type
+    return None
+
+
 def _zip_office_type(upload: IO[bytes]) -> str | None:
     upload.seek(0)
     try:
         with zipfile.ZipFile(upload) as archive:
             names = set(archive.namelist())
-            if "mimetype" in names:
+            if any(marker in name for name in names for marker in _MACRO_MARKERS):
+                return None
+            if "mimetype" in names and archive.getinfo("mimetype").file_size <= 200:
                 declared = archive.read("mimetype").decode("ascii", "replace").strip()
                 if declared in (ODT, ODS):
                     return declared
@@ -92,7 +125,7 @@ def detect_content_type(upload: IO[bytes]) -> str | None:
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
         return WEBP
     if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
-        return LEGACY_OFFICE
+        return _legacy_office_type(upload)
     if head.startswith(b"PK\x03\x04"):
         return _zip_office_type(upload)
     return None

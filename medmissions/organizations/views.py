@@ -288,7 +288,11 @@ def remove_member(request: HttpRequest, slug: str, membership_id: int) -> HttpRe
         {
             "title": _("Leave organisation") if leaving else _("Remove member"),
             "question": question,
-            "consequence": _("They lose access to the organisation's private records straight away."),
+            "consequence": (
+                _("You lose access to the organisation's private records straight away.")
+                if leaving
+                else _("They lose access to the organisation's private records straight away.")
+            ),
             "confirm_label": _("Leave") if leaving else _("Remove"),
             "danger": True,
             "cancel_url": reverse("organizations:members", args=[organization.slug]),

@@ -6,7 +6,7 @@ from typing import Any
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import Field, File, Query, Router, Schema
+from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import PageNumberPagination, paginate
 
@@ -162,7 +162,7 @@ def propose(request, payload: PartnershipIn):
         parties=parties,
         focus_areas=_resolve(CapabilityTerm, "slug", payload.focus_areas or [], "focus_areas"),
     )
-    return 201, _out(partnership)
+    return Status(201, _out(partnership))
 
 
 @router.get("/{partnership_id}", response=PartnershipOut)
@@ -240,7 +240,7 @@ def add_party(request, partnership_id: int, payload: PartyIn):
         organization=_organization(payload.organization, "organization"),
         role=payload.role,
     )
-    return 201, _out(partnership)
+    return Status(201, _out(partnership))
 
 
 @router.delete(
@@ -250,7 +250,7 @@ def remove_party(request, partnership_id: int, party_id: int):
     partnership = _get_as_party(request, partnership_id)
     party = get_object_or_404(PartnershipParty, pk=party_id, partnership=partnership)
     services.remove_party(party, actor=request.user)
-    return 204, None
+    return Status(204, None)
 
 
 class ScoreOut(Schema):
@@ -342,7 +342,7 @@ def list_health_checks(request, partnership_id: int):
 def open_health_check(request, partnership_id: int):
     partnership = _get_as_party(request, partnership_id)
     check = health.open_health_check(partnership, actor=request.user)
-    return 201, _check_detail(check)
+    return Status(201, _check_detail(check))
 
 
 @router.get(
@@ -485,7 +485,7 @@ def create_action_item(request, partnership_id: int, payload: ActionItemIn):
     item = health.create_action_item(
         partnership, actor=request.user, data=_action_data(payload, partial=False), health_check=check
     )
-    return 201, ActionItemOut.from_item(item)
+    return Status(201, ActionItemOut.from_item(item))
 
 
 @router.patch("/{partnership_id}/action-items/{item_id}", response=ActionItemOut)

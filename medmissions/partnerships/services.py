@@ -103,8 +103,10 @@ def propose_partnership(
             errors["parties"] = _("Each party needs a role.")
         elif organization.pk in seen:
             errors["parties"] = _("%(organization)s is listed twice.") % {"organization": organization}
-        seen[organization.pk] = role
-    if proposer.pk not in seen:
+        seen.setdefault(organization.pk, role)
+    if errors:
+        pass  # Say what is wrong with the list itself before counting organisations and hosts.
+    elif proposer.pk not in seen:
         errors["parties"] = _("Your organisation must be one of the parties.")
     elif len(seen) < 2:
         errors["parties"] = _("A partnership needs at least two organisations.")
@@ -217,22 +219,29 @@ def confirm_partnership(partnership: Partnership, *, actor: User) -> Partnership
             data={"party": party.organization_id, "confirmed_at": now},
         )
     if all(p.confirmed_at is not None for p in parties if p.is_host):
-        partnership.status = PartnershipStatus.ACTIVE
-        if partnership.start_date is None:
-            partnership.start_date = timezone.localdate()
-        partnership.save(update_fields=["status", "start_date", "updated_at"])
-        log_action(
-            "partnerships.partnership.activated",
-            actor=actor,
-            organization=confirmable[0].organization,
-            obj=partnership,
-            before={"status": PartnershipStatus.PROPOSED},
-            after={"status": PartnershipStatus.ACTIVE},
-        )
-        send_on_commit(
-            "partnership_activated", {"partnership": partnership}, _party_admin_recipients(partnership)
-        )
+        _activate(partnership, actor=actor, organization=confirmable[0].organization)
     return partnership
+
+
+def _activate(partnership: Partnership, *, actor: User, organization: Organization) -> None:
+    """Every host has confirmed: the partnership starts (today, unless agreed otherwise)."""
+    partnership.status = PartnershipStatus.ACTIVE
+    today = timezone.localdate()
+    # A proposal may carry an end date that has already passed; never start after the end.
+    if partnership.start_date is None and (partnership.end_date is None or partnership.end_date >= today):
+        partnership.start_date = today
+    partnership.save(update_fields=["status", "start_date", "updated_at"])
+    log_action(
+        "partnerships.partnership.activated",
+        actor=actor,
+        organization=organization,
+        obj=partnership,
+        before={"status": PartnershipStatus.PROPOSED},
+        after={"status": PartnershipStatus.ACTIVE},
+    )
+    send_on_commit(
+        "partnership_activated", {"partnership": partnership}, _party_admin_recipients(partnership)
+    )
 
 
 TRANSITIONS = {
@@ -380,16 +389,7 @@ def remove_party(party: PartnershipParty, *, actor: User) -> None:
     party.delete()
     # Removing the last unconfirmed host may leave every remaining host confirmed.
     if all(p.confirmed_at is not None for p in remaining if p.role == PartyRole.HOST):
-        partnership.status = PartnershipStatus.ACTIVE
-        partnership.save(update_fields=["status", "updated_at"])
-        log_action(
-            "partnerships.partnership.activated",
-            actor=actor,
-            organization=manager,
-            obj=partnership,
-            before={"status": PartnershipStatus.PROPOSED},
-            after={"status": PartnershipStatus.ACTIVE},
-        )
+        _activate(partnership, actor=actor, organization=manager)
 
 
 def awaiting_confirmation_by(user: User):

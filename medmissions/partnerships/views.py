@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from medmissions.core.errors import DomainError, NotAllowed, apply_to_form
-from medmissions.organizations.access import Capability, access_for, get_visible_or_404
+from medmissions.organizations.access import CAPABILITY_MESSAGES, Capability, access_for, get_visible_or_404
 from medmissions.organizations.current import current_organization
 from medmissions.organizations.models import Organization
 from medmissions.partnerships import health, services
@@ -55,6 +55,29 @@ def _can_manage(request: HttpRequest, partnership: Partnership) -> bool:
     return any(
         access.can(p.organization_id, Capability.MANAGE_PARTNERSHIPS) for p in partnership.parties.all()
     )
+
+
+# Pages that ask before acting answer 403 up front to people who could not act on the answer.
+def _require_manager(request: HttpRequest, partnership: Partnership) -> None:
+    if not _can_manage(request, partnership):
+        raise NotAllowed(CAPABILITY_MESSAGES[Capability.MANAGE_PARTNERSHIPS])
+
+
+def _require_host_admin(request: HttpRequest, partnership: Partnership, message: str) -> None:
+    access = access_for(request.user)
+    if not any(
+        p.is_host and access.can(p.organization_id, Capability.CONFIRM_AS_HOST)
+        for p in partnership.parties.all()
+    ):
+        raise NotAllowed(message)
+
+
+def _require_check_runner(request: HttpRequest, partnership: Partnership) -> None:
+    access = access_for(request.user)
+    if not any(
+        access.can(p.organization_id, Capability.RUN_HEALTH_CHECKS) for p in partnership.parties.all()
+    ):
+        raise NotAllowed(_("Only coordinators and admins of a party run health checks."))
 
 
 @login_required
@@ -208,6 +231,9 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def confirm(request: HttpRequest, pk: int) -> HttpResponse:
     partnership = _load(request, pk)
+    _require_host_admin(
+        request, partnership, _("Only an admin of a host organisation can confirm this partnership.")
+    )
     if request.method == "POST":
         try:
             partnership = services.confirm_partnership(partnership, actor=request.user)
@@ -243,7 +269,10 @@ def confirm(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def decline(request: HttpRequest, pk: int) -> HttpResponse:
     partnership = _load(request, pk)
-    form = ReasonForm(request.POST or None)
+    _require_host_admin(
+        request, partnership, _("Only an admin of a host organisation can decline this partnership.")
+    )
+    form = ReasonForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.decline_partnership(partnership, actor=request.user, reason=form.cleaned_data["reason"])
@@ -283,7 +312,8 @@ def change_status(request: HttpRequest, pk: int, transition: str) -> HttpRespons
     if transition not in TRANSITION_TEXT:
         raise Http404(_("Not found."))
     partnership = _load_as_party(request, pk)
-    form = ReasonForm(request.POST or None)
+    _require_manager(request, partnership)
+    form = ReasonForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.change_status(
@@ -317,6 +347,7 @@ def change_status(request: HttpRequest, pk: int, transition: str) -> HttpRespons
 @require_POST
 def add_party(request: HttpRequest, pk: int) -> HttpResponse:
     partnership = _load_as_party(request, pk)
+    _require_manager(request, partnership)
     form = AddPartyForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose an organisation and its role."))
@@ -336,6 +367,7 @@ def add_party(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def remove_party(request: HttpRequest, pk: int, party_id: int) -> HttpResponse:
     partnership = _load_as_party(request, pk)
+    _require_manager(request, partnership)
     party = get_object_or_404(PartnershipParty, pk=party_id, partnership=partnership)
     if request.method == "POST":
         try:
@@ -377,6 +409,7 @@ def mou(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def open_health_check(request: HttpRequest, pk: int) -> HttpResponse:
     partnership = _load_as_party(request, pk)
+    _require_check_runner(request, partnership)
     try:
         check = health.open_health_check(partnership, actor=request.user)
     except DomainError as error:
@@ -436,11 +469,13 @@ def health_check_detail(request: HttpRequest, pk: int, check_id: int) -> HttpRes
 @require_POST
 def score(request: HttpRequest, pk: int, check_id: int, organization_slug: str) -> HttpResponse:
     partnership, check = _load_check(request, pk, check_id)
-    party = next(
-        (p for p in _my_parties(request, partnership) if p.organization.slug == organization_slug), None
-    )
+    party = next((p for p in partnership.parties.all() if p.organization.slug == organization_slug), None)
     if party is None:
         raise Http404(_("Not found."))
+    if not access_for(request.user).can(party.organization_id, Capability.CONTRIBUTE):
+        raise NotAllowed(
+            _("Only members of %(organization)s can score for it.") % {"organization": party.organization}
+        )
     existing = {s.principle: s for s in check.scores.filter(organization=party.organization)}
     form = ScoreSheetForm(request.POST, prefix=f"org{party.organization_id}", existing=existing)
     saved = 0
@@ -496,6 +531,7 @@ def complete_health_check(request: HttpRequest, pk: int, check_id: int) -> HttpR
 @require_http_methods(["GET", "POST"])
 def create_action_item(request: HttpRequest, pk: int) -> HttpResponse:
     partnership = _load_as_party(request, pk)
+    _require_check_runner(request, partnership)
     check = None
     check_id = request.GET.get("check") or request.POST.get("check")
     if check_id:
@@ -536,6 +572,8 @@ def edit_action_item(request: HttpRequest, pk: int, item_id: int) -> HttpRespons
     is_manager = any(
         access.can(p.organization_id, Capability.RUN_HEALTH_CHECKS) for p in partnership.parties.all()
     )
+    if not (is_manager or access.can(item.owner_organization_id, Capability.CONTRIBUTE)):
+        raise NotAllowed(_("Only the owner organisation or a party's coordinators can update this action."))
     if is_manager:
         initial = {name: getattr(item, name) for name in health.ACTION_FIELDS}
         form = ActionItemForm(request.POST or None, partnership=partnership, initial=initial)

@@ -4,7 +4,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Q
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from medmissions.core.models import Language
@@ -115,7 +115,7 @@ def create_site(request, payload: SiteIn):
     site = services.create_site(
         actor=request.user, host_organization=host, data=_data(payload, partial=False)
     )
-    return 201, SiteOut.from_site(_loaded(Site.objects.all()).get(pk=site.pk))
+    return Status(201, SiteOut.from_site(_loaded(Site.objects.all()).get(pk=site.pk)))
 
 
 @router.get("/{site_id}", response=SiteOut)
@@ -134,4 +134,4 @@ def update_site(request, site_id: int, payload: SiteFields):
 def delete_site(request, site_id: int):
     site = get_visible_or_404(Site, request.user, pk=site_id)
     services.delete_site(site, actor=request.user)
-    return 204, None
+    return Status(204, None)

@@ -22,10 +22,11 @@ class SiteKind(models.TextChoices):
 
 class SiteQuerySet(models.QuerySet["Site"]):
     def visible_to(self, user) -> SiteQuerySet:
-        """Sites of the user's organisations and of their partners (proposed, active or paused).
+        """Sites of the user's organisations and of their partners (active or paused partnerships).
 
-        Site guidance includes security notes, so sites are not public: a visiting team sees a
-        site once its organisation is in a partnership with the host.
+        Site guidance includes security notes, so sites are not public. A visiting team sees a
+        host's sites only once the host has confirmed a partnership with it: anyone can *propose*
+        a partnership, so a proposal alone must not reveal them.
         """
         from medmissions.organizations.access import access_for
         from medmissions.partnerships.models import PartnershipParty, PartnershipStatus
