@@ -21,6 +21,7 @@ from medmissions.accounts.forms import (
 )
 from medmissions.accounts.models import ApiToken
 from medmissions.core.errors import DomainError, apply_to_form
+from medmissions.lib.typing import AuthenticatedHttpRequest
 
 
 @require_http_methods(["GET", "POST"])
@@ -95,7 +96,7 @@ def sign_out(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     form = ProfileForm(
         request.POST or None,
@@ -121,7 +122,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def create_token(request: HttpRequest) -> HttpResponse:
+def create_token(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = ApiTokenForm(request.POST)
     if form.is_valid():
         try:
@@ -150,7 +151,7 @@ def create_token(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def revoke_token(request: HttpRequest, token_id: int) -> HttpResponse:
+def revoke_token(request: AuthenticatedHttpRequest, token_id: int) -> HttpResponse:
     from django.shortcuts import get_object_or_404
 
     # Tokens are personal: the lookup starts from the signed-in user, so others' tokens are 404.

@@ -47,7 +47,7 @@ def snapshot(instance: models.Model, fields: Iterable[str]) -> dict[str, Any]:
                 (instance.pk and getattr(instance, name).values_list("pk", flat=True)) or []
             )
         elif field.is_relation:
-            values[name] = getattr(instance, field.attname)
+            values[name] = getattr(instance, field.get_attname())  # type: ignore[union-attr]
         else:
             values[name] = _plain(getattr(instance, name))
     return values

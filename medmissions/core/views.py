@@ -12,6 +12,7 @@ from django.views.i18n import set_language
 
 from medmissions.accounts.services import update_profile
 from medmissions.audit.models import AuditEntry
+from medmissions.lib.typing import AuthenticatedHttpRequest
 from medmissions.organizations.access import Capability, access_for
 from medmissions.partnerships.models import ActionItem, Partnership, PartnershipStatus
 from medmissions.partnerships.services import awaiting_confirmation_by
@@ -26,7 +27,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     access = access_for(request.user)
     my_ids = access.organization_ids()
     today = timezone.localdate()

@@ -13,4 +13,4 @@ if TYPE_CHECKING:
 class AuthenticatedHttpRequest(HttpRequest):
     """The request of a view behind ``login_required``: ``request.user`` is a real ``User``."""
 
-    user: User  # type: ignore[assignment]
+    user: User

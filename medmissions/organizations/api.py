@@ -317,7 +317,8 @@ class AuditEntryOut(Schema):
 
     @staticmethod
     def resolve_object_type(entry: AuditEntry) -> str | None:
-        return f"{entry.content_type.app_label}.{entry.content_type.model}" if entry.content_type_id else None
+        content_type = entry.content_type
+        return f"{content_type.app_label}.{content_type.model}" if content_type is not None else None
 
 
 @router.get("/{slug}/audit", response=list[AuditEntryOut], summary="The organisation's audit trail (admins)")
@@ -339,7 +340,7 @@ class TermOut(Schema):
 @reference_router.get("/capabilities", response=list[TermOut], summary="The capability taxonomy")
 def capabilities(request):
     return [
-        {"code": c.slug, "name": _(c.name), "parent": c.parent.slug if c.parent_id else None}
+        {"code": c.slug, "name": _(c.name), "parent": c.parent.slug if c.parent is not None else None}
         for c in CapabilityTerm.objects.select_related("parent")
     ]
 

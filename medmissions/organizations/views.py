@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -13,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from medmissions.audit.models import AuditEntry
 from medmissions.core.errors import DomainError, NotAllowed, apply_to_form
+from medmissions.lib.typing import AuthenticatedHttpRequest
 from medmissions.organizations import services
 from medmissions.organizations.access import CAPABILITY_MESSAGES, Capability, access_for, get_visible_or_404
 from medmissions.organizations.choices import ROLE_DESCRIPTIONS, Role
@@ -24,7 +26,9 @@ from medmissions.partnerships.models import Partnership
 PAGE_SIZE = 20
 
 
-def load_organization(request: HttpRequest, slug: str, capability: Capability | None = None) -> Organization:
+def load_organization(
+    request: AuthenticatedHttpRequest, slug: str, capability: Capability | None = None
+) -> Organization:
     """The organisation at ``slug`` if the user may see it (and holds ``capability`` in it).
 
     Non-members asking for a members-only page get 404, as if the page did not exist; members
@@ -41,10 +45,10 @@ def load_organization(request: HttpRequest, slug: str, capability: Capability | 
 
 
 @login_required
-def directory(request: HttpRequest) -> HttpResponse:
+def directory(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = DirectorySearchForm(request.GET or None)
     mine, _memberships = current_organization(request)
-    results = Organization.objects.none()
+    results: QuerySet[Organization] = Organization.objects.none()
     if form.is_valid() or not request.GET:
         filters = form.cleaned_data if form.is_bound else {}
         results = services.search_directory(
@@ -60,7 +64,7 @@ def directory(request: HttpRequest) -> HttpResponse:
         ).prefetch_related("value_tags", "capabilities__parent", "languages")
     page = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
     my_tags = set(mine.value_tags.values_list("pk", flat=True)) if mine else set()
-    can_propose = bool(mine) and access_for(request.user).can(mine, Capability.MANAGE_PARTNERSHIPS)
+    can_propose = mine is not None and access_for(request.user).can(mine, Capability.MANAGE_PARTNERSHIPS)
     context = {"form": form, "page_obj": page, "my_tags": my_tags, "mine": mine, "can_propose": can_propose}
     template = (
         "organizations/includes/directory_results.html"
@@ -75,7 +79,7 @@ def directory(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def create(request: HttpRequest) -> HttpResponse:
+def create(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = OrganizationForm(request.POST or None, request.FILES or None)
     del form.fields["clear_logo"]
     if request.method == "POST" and form.is_valid():
@@ -98,7 +102,7 @@ def create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def detail(request: HttpRequest, slug: str) -> HttpResponse:
+def detail(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     organization = load_organization(request, slug)
     access = access_for(request.user)
     role = access.role_in(organization)
@@ -121,7 +125,7 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def edit(request: HttpRequest, slug: str) -> HttpResponse:
+def edit(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     organization = load_organization(request, slug, Capability.MANAGE_ORGANIZATION)
     initial = {
         "name": organization.name,
@@ -154,7 +158,7 @@ def edit(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
-def logo(request: HttpRequest, slug: str) -> HttpResponse:
+def logo(request: AuthenticatedHttpRequest, slug: str) -> FileResponse:
     organization = load_organization(request, slug)
     if not organization.logo:
         raise Http404(_("No logo."))
@@ -163,7 +167,7 @@ def logo(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def switch(request: HttpRequest) -> HttpResponse:
+def switch(request: AuthenticatedHttpRequest) -> HttpResponse:
     membership = get_object_or_404(
         Membership, user=request.user, organization__slug=request.POST.get("organization", "")
     )
@@ -178,7 +182,7 @@ def switch(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def set_verified(request: HttpRequest, slug: str) -> HttpResponse:
+def set_verified(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     organization = load_organization(request, slug)
     try:
         services.set_verified(organization, actor=request.user, verified=request.POST.get("verified") == "1")
@@ -189,7 +193,7 @@ def set_verified(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
-def members(request: HttpRequest, slug: str) -> HttpResponse:
+def members(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     organization = load_organization(request, slug, Capability.VIEW)
     can_manage = access_for(request.user).can(organization, Capability.MANAGE_MEMBERS)
     context = {
@@ -206,7 +210,7 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def invite(request: HttpRequest, slug: str) -> HttpResponse:
+def invite(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     organization = load_organization(request, slug, Capability.MANAGE_MEMBERS)
     form = InvitationForm(request.POST)
     if form.is_valid():
@@ -231,13 +235,15 @@ def invite(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "organizations/members.html", context, status=400)
 
 
-def _membership(request: HttpRequest, organization: Organization, membership_id: int) -> Membership:
+def _membership(
+    request: AuthenticatedHttpRequest, organization: Organization, membership_id: int
+) -> Membership:
     return get_object_or_404(Membership, pk=membership_id, organization=organization)
 
 
 @login_required
 @require_POST
-def change_role(request: HttpRequest, slug: str, membership_id: int) -> HttpResponse:
+def change_role(request: AuthenticatedHttpRequest, slug: str, membership_id: int) -> HttpResponse:
     organization = load_organization(request, slug, Capability.MANAGE_MEMBERS)
     membership = _membership(request, organization, membership_id)
     form = RoleForm(request.POST)
@@ -259,7 +265,7 @@ def change_role(request: HttpRequest, slug: str, membership_id: int) -> HttpResp
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def remove_member(request: HttpRequest, slug: str, membership_id: int) -> HttpResponse:
+def remove_member(request: AuthenticatedHttpRequest, slug: str, membership_id: int) -> HttpResponse:
     organization = load_organization(request, slug, Capability.VIEW)
     membership = _membership(request, organization, membership_id)
     leaving = membership.user_id == request.user.pk
@@ -302,7 +308,7 @@ def remove_member(request: HttpRequest, slug: str, membership_id: int) -> HttpRe
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def revoke_invitation(request: HttpRequest, slug: str, invitation_id: int) -> HttpResponse:
+def revoke_invitation(request: AuthenticatedHttpRequest, slug: str, invitation_id: int) -> HttpResponse:
     organization = load_organization(request, slug, Capability.MANAGE_MEMBERS)
     invitation = get_object_or_404(Invitation, pk=invitation_id, organization=organization)
     if request.method == "POST":
@@ -358,7 +364,7 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @login_required
-def audit_trail(request: HttpRequest, slug: str) -> HttpResponse:
+def audit_trail(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     organization = load_organization(request, slug, Capability.VIEW_AUDIT)
     entries = AuditEntry.objects.for_organization(organization.pk)
     action = request.GET.get("action", "").strip()

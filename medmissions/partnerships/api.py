@@ -11,6 +11,7 @@ from ninja.files import UploadedFile
 from ninja.pagination import PageNumberPagination, paginate
 
 from medmissions.core.errors import ValidationFailed
+from medmissions.lib.pagination import MappedQuerySet
 from medmissions.organizations.access import access_for, get_visible_or_404
 from medmissions.organizations.api import _resolve
 from medmissions.organizations.models import Capability as CapabilityTerm
@@ -147,7 +148,7 @@ def list_partnerships(request, filters: Query[PartnershipFilters]):
         partnerships = partnerships.filter(pk__in=parties.values("partnership_id"))
     if filters.q:
         partnerships = partnerships.filter(title__icontains=filters.q)
-    return [PartnershipOut.from_partnership(p) for p in partnerships.order_by("-created_at")]
+    return MappedQuerySet(partnerships.order_by("-created_at"), PartnershipOut.from_partnership)
 
 
 @router.post("", response={201: PartnershipOut}, summary="Propose a partnership")

@@ -54,7 +54,7 @@ class PartyForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=[("", "—"), *PartyRole.choices], required=False)
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("organization") and not data.get("role"):
             self.add_error("role", _("Choose this organisation's role."))
         return data
@@ -149,9 +149,9 @@ class ActionItemForm(forms.Form):
     def __init__(self, *args, partnership=None, **kwargs):
         super().__init__(*args, **kwargs)
         if partnership is not None:
-            self.fields["owner_organization"].queryset = Organization.objects.filter(
-                partnership_parties__partnership=partnership
-            )
+            owner_field = self.fields["owner_organization"]
+            assert isinstance(owner_field, forms.ModelChoiceField)
+            owner_field.queryset = Organization.objects.filter(partnership_parties__partnership=partnership)
 
 
 class ActionStatusForm(forms.Form):

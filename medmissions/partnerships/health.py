@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from medmissions.accounts.models import User
 from medmissions.audit.services import log_action, snapshot
@@ -42,6 +43,14 @@ def _manager_in(partnership: Partnership, actor: User, capability: Capability) -
         Capability.CONTRIBUTE: _("Only members of a party can do this."),
     }
     raise NotAllowed(messages.get(capability, _("You cannot do this.")))
+
+
+def _refuse_if_closed(partnership: Partnership) -> None:
+    # A closed partnership's record is final: a round left open when it closed stays as it was.
+    if partnership.status == PartnershipStatus.CLOSED:
+        raise Conflict(
+            _("The partnership is closed; its health check can no longer change."), code="partnership_closed"
+        )
 
 
 @transaction.atomic
@@ -94,6 +103,7 @@ def score_principle(
         raise Conflict(
             _("This health check is completed; start a new round to score again."), code="check_completed"
         )
+    _refuse_if_closed(check.partnership)
     errors = {}
     if principle not in Principle.values:
         errors["principle"] = _("Choose one of the principles.")
@@ -189,11 +199,16 @@ def complete_health_check(check: HealthCheck, *, actor: User, summary: str = "")
     check = HealthCheck.objects.select_for_update().get(pk=check.pk)
     if check.status != HealthCheckStatus.OPEN:
         raise Conflict(_("This health check is already completed."), code="check_completed")
+    _refuse_if_closed(check.partnership)
     outcome = results(check)
     if not outcome.complete:
         names = {org.pk: org.name for org in outcome.organizations}
         waiting = ", ".join(
-            _("%(organization)s (%(count)d principles)")
+            ngettext(
+                "%(organization)s (%(count)d principle)",
+                "%(organization)s (%(count)d principles)",
+                len(principles),
+            )
             % {"organization": names[org_id], "count": len(principles)}
             for org_id, principles in outcome.missing.items()
             if principles
@@ -265,8 +280,12 @@ def _clean_action(partnership: Partnership, data: dict[str, Any]) -> dict[str, A
     due = data.get("due_date")
     if not isinstance(due, datetime.date):
         errors["due_date"] = _("Enter a due date.")
-    principle = data.get("principle")
-    if principle not in (None, "") and int(principle) not in Principle.values:
+    principle: Any = data.get("principle")
+    if principle in ("", None):
+        principle = None
+    elif str(principle).isdigit() and int(principle) in Principle.values:
+        principle = int(principle)
+    else:
         errors["principle"] = _("Choose one of the principles.")
     status = data.get("status") or ActionItemStatus.OPEN
     if status not in ActionItemStatus.values:
@@ -278,7 +297,7 @@ def _clean_action(partnership: Partnership, data: dict[str, Any]) -> dict[str, A
         "description": (data.get("description") or "").strip(),
         "owner_organization": owner,
         "due_date": due,
-        "principle": int(principle) if principle not in (None, "") else None,
+        "principle": principle,
         "status": status,
     }
 
@@ -291,6 +310,10 @@ def create_action_item(
     organization = _manager_in(partnership, actor, Capability.RUN_HEALTH_CHECKS)
     if partnership.status == PartnershipStatus.CLOSED:
         raise Conflict(_("A closed partnership has no action plan to add to."), code="partnership_closed")
+    if health_check is not None and health_check.partnership_id != partnership.pk:
+        raise ValidationFailed(
+            _("That health check belongs to another partnership."), code="wrong_health_check"
+        )
     cleaned = _clean_action(partnership, data)
     item = ActionItem.objects.create(
         partnership=partnership, health_check=health_check, created_by=actor, **cleaned

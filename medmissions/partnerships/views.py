@@ -1,16 +1,19 @@
 from __future__ import annotations
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from medmissions.core.errors import DomainError, NotAllowed, apply_to_form
+from medmissions.lib.typing import AuthenticatedHttpRequest
 from medmissions.organizations.access import CAPABILITY_MESSAGES, Capability, access_for, get_visible_or_404
 from medmissions.organizations.current import current_organization
 from medmissions.organizations.models import Organization
@@ -31,13 +34,13 @@ from medmissions.partnerships.forms import (
 from medmissions.partnerships.models import ActionItem, HealthCheck, Partnership, PartnershipParty
 
 
-def _load(request: HttpRequest, pk: int) -> Partnership:
+def _load(request: AuthenticatedHttpRequest, pk: int) -> Partnership:
     return get_visible_or_404(
         Partnership.objects.prefetch_related("parties__organization"), request.user, pk=pk
     )
 
 
-def _load_as_party(request: HttpRequest, pk: int) -> Partnership:
+def _load_as_party(request: AuthenticatedHttpRequest, pk: int) -> Partnership:
     """Pages only for the parties (MoU, health checks): others get 404 even on public partnerships."""
     partnership = _load(request, pk)
     if not _my_parties(request, partnership):
@@ -45,12 +48,12 @@ def _load_as_party(request: HttpRequest, pk: int) -> Partnership:
     return partnership
 
 
-def _my_parties(request: HttpRequest, partnership: Partnership) -> list[PartnershipParty]:
+def _my_parties(request: AuthenticatedHttpRequest, partnership: Partnership) -> list[PartnershipParty]:
     roles = access_for(request.user).roles
     return [party for party in partnership.parties.all() if party.organization_id in roles]
 
 
-def _can_manage(request: HttpRequest, partnership: Partnership) -> bool:
+def _can_manage(request: AuthenticatedHttpRequest, partnership: Partnership) -> bool:
     access = access_for(request.user)
     return any(
         access.can(p.organization_id, Capability.MANAGE_PARTNERSHIPS) for p in partnership.parties.all()
@@ -58,12 +61,12 @@ def _can_manage(request: HttpRequest, partnership: Partnership) -> bool:
 
 
 # Pages that ask before acting answer 403 up front to people who could not act on the answer.
-def _require_manager(request: HttpRequest, partnership: Partnership) -> None:
+def _require_manager(request: AuthenticatedHttpRequest, partnership: Partnership) -> None:
     if not _can_manage(request, partnership):
         raise NotAllowed(CAPABILITY_MESSAGES[Capability.MANAGE_PARTNERSHIPS])
 
 
-def _require_host_admin(request: HttpRequest, partnership: Partnership, message: str) -> None:
+def _require_host_admin(request: AuthenticatedHttpRequest, partnership: Partnership, message: str) -> None:
     access = access_for(request.user)
     if not any(
         p.is_host and access.can(p.organization_id, Capability.CONFIRM_AS_HOST)
@@ -72,7 +75,7 @@ def _require_host_admin(request: HttpRequest, partnership: Partnership, message:
         raise NotAllowed(message)
 
 
-def _require_check_runner(request: HttpRequest, partnership: Partnership) -> None:
+def _require_check_runner(request: AuthenticatedHttpRequest, partnership: Partnership) -> None:
     access = access_for(request.user)
     if not any(
         access.can(p.organization_id, Capability.RUN_HEALTH_CHECKS) for p in partnership.parties.all()
@@ -81,7 +84,7 @@ def _require_check_runner(request: HttpRequest, partnership: Partnership) -> Non
 
 
 @login_required
-def partnership_list(request: HttpRequest) -> HttpResponse:
+def partnership_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = PartnershipFilterForm(request.GET or None)
     my_ids = access_for(request.user).organization_ids()
     partnerships = Partnership.objects.visible_to(request.user).prefetch_related("parties__organization")
@@ -110,7 +113,7 @@ def partnership_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def propose(request: HttpRequest) -> HttpResponse:
+def propose(request: AuthenticatedHttpRequest) -> HttpResponse:
     organization, _memberships = current_organization(request)
     if organization is None:
         raise NotAllowed(_("Join or register an organisation before proposing a partnership."))
@@ -128,7 +131,9 @@ def propose(request: HttpRequest) -> HttpResponse:
     form = ProposalForm(request.POST or None, request.FILES or None)
     formset = PartyFormSet(request.POST or None, initial=initial_parties, prefix="party")
     for party_form in formset.forms:
-        party_form.fields["organization"].queryset = Organization.objects.exclude(pk=organization.pk)
+        organization_field = party_form.fields["organization"]
+        assert isinstance(organization_field, forms.ModelChoiceField)
+        organization_field.queryset = Organization.objects.exclude(pk=organization.pk)
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         parties = [(organization, form.cleaned_data["proposer_role"])]
         parties += [
@@ -162,7 +167,7 @@ def propose(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def detail(request: HttpRequest, pk: int) -> HttpResponse:
+def detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     partnership = _load(request, pk)
     access = access_for(request.user)
     my_parties = _my_parties(request, partnership)
@@ -198,7 +203,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def edit(request: HttpRequest, pk: int) -> HttpResponse:
+def edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     partnership = _load_as_party(request, pk)
     if not _can_manage(request, partnership):
         raise NotAllowed(_("Only coordinators and admins of a party edit the partnership."))
@@ -229,7 +234,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def confirm(request: HttpRequest, pk: int) -> HttpResponse:
+def confirm(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     partnership = _load(request, pk)
     _require_host_admin(
         request, partnership, _("Only an admin of a host organisation can confirm this partnership.")
@@ -267,7 +272,7 @@ def confirm(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def decline(request: HttpRequest, pk: int) -> HttpResponse:
+def decline(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     partnership = _load(request, pk)
     _require_host_admin(
         request, partnership, _("Only an admin of a host organisation can decline this partnership.")
@@ -308,7 +313,7 @@ TRANSITION_TEXT = {
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def change_status(request: HttpRequest, pk: int, transition: str) -> HttpResponse:
+def change_status(request: AuthenticatedHttpRequest, pk: int, transition: str) -> HttpResponse:
     if transition not in TRANSITION_TEXT:
         raise Http404(_("Not found."))
     partnership = _load_as_party(request, pk)
@@ -345,7 +350,7 @@ def change_status(request: HttpRequest, pk: int, transition: str) -> HttpRespons
 
 @login_required
 @require_POST
-def add_party(request: HttpRequest, pk: int) -> HttpResponse:
+def add_party(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     partnership = _load_as_party(request, pk)
     _require_manager(request, partnership)
     form = AddPartyForm(request.POST)
@@ -365,7 +370,7 @@ def add_party(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def remove_party(request: HttpRequest, pk: int, party_id: int) -> HttpResponse:
+def remove_party(request: AuthenticatedHttpRequest, pk: int, party_id: int) -> HttpResponse:
     partnership = _load_as_party(request, pk)
     _require_manager(request, partnership)
     party = get_object_or_404(PartnershipParty, pk=party_id, partnership=partnership)
@@ -392,7 +397,7 @@ def remove_party(request: HttpRequest, pk: int, party_id: int) -> HttpResponse:
 
 
 @login_required
-def mou(request: HttpRequest, pk: int) -> HttpResponse:
+def mou(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
     partnership = _load_as_party(request, pk)
     if not partnership.mou:
         raise Http404(_("No memorandum uploaded."))
@@ -407,7 +412,7 @@ def mou(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def open_health_check(request: HttpRequest, pk: int) -> HttpResponse:
+def open_health_check(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     partnership = _load_as_party(request, pk)
     _require_check_runner(request, partnership)
     try:
@@ -423,13 +428,15 @@ def open_health_check(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(check.get_absolute_url())
 
 
-def _load_check(request: HttpRequest, pk: int, check_id: int) -> tuple[Partnership, HealthCheck]:
+def _load_check(request: AuthenticatedHttpRequest, pk: int, check_id: int) -> tuple[Partnership, HealthCheck]:
     partnership = _load_as_party(request, pk)
     check = get_visible_or_404(HealthCheck, request.user, pk=check_id, partnership=partnership)
     return partnership, check
 
 
-def _check_context(request: HttpRequest, partnership: Partnership, check: HealthCheck, sheets=None) -> dict:
+def _check_context(
+    request: AuthenticatedHttpRequest, partnership: Partnership, check: HealthCheck, sheets=None
+) -> dict:
     access = access_for(request.user)
     outcome = health.results(check)
     existing: dict[int, dict] = {}
@@ -460,14 +467,14 @@ def _check_context(request: HttpRequest, partnership: Partnership, check: Health
 
 
 @login_required
-def health_check_detail(request: HttpRequest, pk: int, check_id: int) -> HttpResponse:
+def health_check_detail(request: AuthenticatedHttpRequest, pk: int, check_id: int) -> HttpResponse:
     partnership, check = _load_check(request, pk, check_id)
     return render(request, "partnerships/health_check.html", _check_context(request, partnership, check))
 
 
 @login_required
 @require_POST
-def score(request: HttpRequest, pk: int, check_id: int, organization_slug: str) -> HttpResponse:
+def score(request: AuthenticatedHttpRequest, pk: int, check_id: int, organization_slug: str) -> HttpResponse:
     partnership, check = _load_check(request, pk, check_id)
     party = next((p for p in partnership.parties.all() if p.organization.slug == organization_slug), None)
     if party is None:
@@ -504,7 +511,11 @@ def score(request: HttpRequest, pk: int, check_id: int, organization_slug: str) 
         )
     messages.success(
         request,
-        _("%(count)d scores saved for %(organization)s.")
+        ngettext(
+            "%(count)d score saved for %(organization)s.",
+            "%(count)d scores saved for %(organization)s.",
+            saved,
+        )
         % {"count": saved, "organization": party.organization},
     )
     return redirect(check.get_absolute_url())
@@ -512,7 +523,7 @@ def score(request: HttpRequest, pk: int, check_id: int, organization_slug: str) 
 
 @login_required
 @require_POST
-def complete_health_check(request: HttpRequest, pk: int, check_id: int) -> HttpResponse:
+def complete_health_check(request: AuthenticatedHttpRequest, pk: int, check_id: int) -> HttpResponse:
     _partnership, check = _load_check(request, pk, check_id)
     form = CompleteCheckForm(request.POST)
     form.is_valid()
@@ -529,7 +540,7 @@ def complete_health_check(request: HttpRequest, pk: int, check_id: int) -> HttpR
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def create_action_item(request: HttpRequest, pk: int) -> HttpResponse:
+def create_action_item(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     partnership = _load_as_party(request, pk)
     _require_check_runner(request, partnership)
     check = None
@@ -560,7 +571,7 @@ def create_action_item(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def edit_action_item(request: HttpRequest, pk: int, item_id: int) -> HttpResponse:
+def edit_action_item(request: AuthenticatedHttpRequest, pk: int, item_id: int) -> HttpResponse:
     partnership = _load_as_party(request, pk)
     item = get_visible_or_404(
         ActionItem.objects.select_related("owner_organization"),
@@ -574,6 +585,7 @@ def edit_action_item(request: HttpRequest, pk: int, item_id: int) -> HttpRespons
     )
     if not (is_manager or access.can(item.owner_organization_id, Capability.CONTRIBUTE)):
         raise NotAllowed(_("Only the owner organisation or a party's coordinators can update this action."))
+    form: forms.Form
     if is_manager:
         initial = {name: getattr(item, name) for name in health.ACTION_FIELDS}
         form = ActionItemForm(request.POST or None, partnership=partnership, initial=initial)

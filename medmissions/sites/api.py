@@ -8,6 +8,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from medmissions.core.models import Language
+from medmissions.lib.pagination import MappedQuerySet
 from medmissions.organizations.access import get_visible_or_404
 from medmissions.organizations.api import _resolve
 from medmissions.organizations.models import Organization
@@ -106,7 +107,7 @@ def list_sites(request, filters: Query[SiteFilters]):
         sites = sites.filter(host_organization__slug=filters.host_organization)
     if filters.q:
         sites = sites.filter(Q(name__icontains=filters.q) | Q(town__icontains=filters.q))
-    return [SiteOut.from_site(site) for site in sites.order_by("name")]
+    return MappedQuerySet(sites.order_by("name"), SiteOut.from_site)
 
 
 @router.post("", response={201: SiteOut}, summary="Add a site (coordinators and admins of the host)")

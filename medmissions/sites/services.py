@@ -50,10 +50,11 @@ def _coordinate(value: Any, name: str, limit: int, errors: dict[str, str]) -> De
 def clean_site_data(data: dict[str, Any]) -> dict[str, Any]:
     """Validate site fields; raise ValidationFailed with a message per field."""
     errors: dict[str, str] = {}
-    cleaned = {field: data.get(field) for field in FIELDS}
+    cleaned: dict[str, Any] = {field: data.get(field) for field in FIELDS}
     for field in FIELDS:
-        if isinstance(cleaned[field], str):
-            cleaned[field] = cleaned[field].strip()
+        value = cleaned[field]
+        if isinstance(value, str):
+            cleaned[field] = value.strip()
         if field not in ("latitude", "longitude") and cleaned[field] is None:
             cleaned[field] = ""
     if not cleaned["name"]:

@@ -4,13 +4,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from medmissions.core.errors import DomainError, NotAllowed, apply_to_form
+from medmissions.lib.typing import AuthenticatedHttpRequest
 from medmissions.organizations.access import CAPABILITY_MESSAGES, Capability, access_for, get_visible_or_404
 from medmissions.organizations.current import current_organization
 from medmissions.sites import services
@@ -18,7 +19,7 @@ from medmissions.sites.forms import SiteFilterForm, SiteForm
 from medmissions.sites.models import Site
 
 
-def _load(request: HttpRequest, pk: int, capability: Capability | None = None) -> Site:
+def _load(request: AuthenticatedHttpRequest, pk: int, capability: Capability | None = None) -> Site:
     site = get_visible_or_404(Site.objects.select_related("host_organization"), request.user, pk=pk)
     if capability and not access_for(request.user).can(site.host_organization_id, capability):
         raise NotAllowed(CAPABILITY_MESSAGES[capability])
@@ -26,7 +27,7 @@ def _load(request: HttpRequest, pk: int, capability: Capability | None = None) -
 
 
 @login_required
-def site_list(request: HttpRequest) -> HttpResponse:
+def site_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = SiteFilterForm(request.GET or None)
     sites = Site.objects.visible_to(request.user).select_related("host_organization")
     if form.is_valid():
@@ -44,7 +45,7 @@ def site_list(request: HttpRequest) -> HttpResponse:
             )
     page = Paginator(sites.order_by("name"), 25).get_page(request.GET.get("page"))
     organization, _memberships = current_organization(request)
-    can_add = bool(organization) and access_for(request.user).can(organization, Capability.MANAGE_SITES)
+    can_add = organization is not None and access_for(request.user).can(organization, Capability.MANAGE_SITES)
     return render(
         request,
         "sites/list.html",
@@ -54,7 +55,7 @@ def site_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def create(request: HttpRequest) -> HttpResponse:
+def create(request: AuthenticatedHttpRequest) -> HttpResponse:
     organization, _memberships = current_organization(request)
     if organization is None:
         raise NotAllowed(_("Join or register an organisation before adding sites."))
@@ -80,7 +81,7 @@ def create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def detail(request: HttpRequest, pk: int) -> HttpResponse:
+def detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     site = _load(request, pk)
     can_manage = access_for(request.user).can(site.host_organization_id, Capability.MANAGE_SITES)
     return render(request, "sites/detail.html", {"site": site, "can_manage": can_manage})
@@ -88,7 +89,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def edit(request: HttpRequest, pk: int) -> HttpResponse:
+def edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     site = _load(request, pk, Capability.MANAGE_SITES)
     initial = {field: getattr(site, field) for field in services.FIELDS}
     initial["country"] = site.country.code
@@ -112,7 +113,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def delete(request: HttpRequest, pk: int) -> HttpResponse:
+def delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     site = _load(request, pk, Capability.MANAGE_SITES)
     if request.method == "POST":
         try:

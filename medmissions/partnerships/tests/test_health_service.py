@@ -374,3 +374,51 @@ def test_health_checks_are_visible_to_the_parties_only_even_when_public(
     assert list(HealthCheck.objects.visible_to(users["host_member"])) == [open_check]
     assert list(HealthCheck.objects.visible_to(users["outsider"])) == []
     assert list(HealthCheck.objects.visible_to(None)) == []
+
+
+def test_a_round_left_open_when_the_partnership_closed_can_no_longer_be_scored_or_completed(
+    active_partnership, users, sending, host
+):
+    from medmissions.core.errors import Conflict
+    from medmissions.partnerships.health import complete_health_check, open_health_check, score_principle
+    from medmissions.partnerships.models import PrincipleScore
+    from medmissions.partnerships.services import change_status
+
+    check = open_health_check(active_partnership, actor=users["coordinator"])
+    change_status(active_partnership, actor=users["coordinator"], transition="close", reason="Funding ended.")
+    with pytest.raises(Conflict, match="closed"):
+        score_principle(
+            check, actor=users["member"], organization=sending, principle=1, score=4, evidence="Plan agreed."
+        )
+    with pytest.raises(Conflict, match="closed"):
+        complete_health_check(check, actor=users["coordinator"])
+    assert not PrincipleScore.objects.filter(health_check=check).exists()
+
+
+def test_an_action_item_cannot_point_at_another_partnerships_health_check(
+    active_partnership, users, sending, host, other
+):
+    import datetime
+
+    from medmissions.core.errors import ValidationFailed
+    from medmissions.partnerships.choices import PartyRole
+    from medmissions.partnerships.health import create_action_item, open_health_check
+    from medmissions.partnerships.models import ActionItem
+    from medmissions.partnerships.services import confirm_partnership, propose_partnership
+
+    second = propose_partnership(
+        actor=users["coordinator"],
+        proposer=sending,
+        data={"title": "Second", "shared_goals": "Other goals."},
+        parties=[(sending, PartyRole.SENDING), (host, PartyRole.HOST)],
+    )
+    confirm_partnership(second, actor=users["host_admin"])
+    foreign_check = open_health_check(second, actor=users["coordinator"])
+    with pytest.raises(ValidationFailed):
+        create_action_item(
+            active_partnership,
+            actor=users["coordinator"],
+            data={"title": "Fix it", "owner_organization": sending, "due_date": datetime.date(2027, 1, 1)},
+            health_check=foreign_check,
+        )
+    assert not ActionItem.objects.exists()
