@@ -19,15 +19,15 @@ LANGUAGES = [
 
 
 def seed(apps, schema_editor):
-    Language = apps.get_model("core", gettext_noop("Language"))
+    Language = apps.get_model("core", "Language")
     for code, name in LANGUAGES:
         Language.objects.update_or_create(code=code, defaults={"name": name})
 
 
 def unseed(apps, schema_editor):
-    apps.get_model("core", gettext_noop("Language")).objects.filter(code__in=[code for code, _ in LANGUAGES]).delete()
+    apps.get_model("core", "Language").objects.filter(code__in=[code for code, _ in LANGUAGES]).delete()
 
 
 class Migration(migrations.Migration):
-    dependencies = [("core", gettext_noop("0001_initial"))]
+    dependencies = [("core", "0001_initial")]
     operations = [migrations.RunPython(seed, unseed)]

@@ -103,8 +103,8 @@ VALUE_TAGS = [
 
 
 def seed(apps, schema_editor):
-    Capability = apps.get_model("organizations", gettext_noop("Capability"))
-    ValueTag = apps.get_model("organizations", gettext_noop("ValueTag"))
+    Capability = apps.get_model("organizations", "Capability")
+    ValueTag = apps.get_model("organizations", "ValueTag")
     for (parent_slug, parent_name), children in CAPABILITIES.items():
         parent, _ = Capability.objects.update_or_create(slug=parent_slug, defaults={"name": parent_name, "parent": None})
         for slug, name in children:
@@ -114,13 +114,13 @@ def seed(apps, schema_editor):
 
 
 def unseed(apps, schema_editor):
-    Capability = apps.get_model("organizations", gettext_noop("Capability"))
+    Capability = apps.get_model("organizations", "Capability")
     children = [slug for items in CAPABILITIES.values() for slug, _ in items]
     Capability.objects.filter(slug__in=children).delete()
     Capability.objects.filter(slug__in=[slug for slug, _ in CAPABILITIES]).delete()
-    apps.get_model("organizations", gettext_noop("ValueTag")).objects.filter(slug__in=[slug for slug, _ in VALUE_TAGS]).delete()
+    apps.get_model("organizations", "ValueTag").objects.filter(slug__in=[slug for slug, _ in VALUE_TAGS]).delete()
 
 
 class Migration(migrations.Migration):
-    dependencies = [("organizations", gettext_noop("0001_initial"))]
+    dependencies = [("organizations", "0001_initial")]
     operations = [migrations.RunPython(seed, unseed)]
