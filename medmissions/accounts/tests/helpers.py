@@ -15,14 +15,7 @@ def path_of_link(body: str, marker: str) -> str:
     raise AssertionError(f"no link containing {marker!r} in:\n{body}")
 
 
-def assert_api_error(response, status: int, code: str | None = None) -> dict:
-    """The API answered ``status`` with exactly ``{"error": {"code", "message", "fields"}}``."""
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert set(body) == {"error"}
-    assert set(body["error"]) == {"code", "message", "fields"}
-    assert body["error"]["message"]
-    assert isinstance(body["error"]["fields"], dict)
-    if code is not None:
-        assert body["error"]["code"] == code
-    return body["error"]
+# Shared by every app's API tests; re-exported for the account and organisation tests.
+from medmissions.testing import assert_api_error  # noqa: E402
+
+__all__ = ["assert_api_error", "path_of_link"]

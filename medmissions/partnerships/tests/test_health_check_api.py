@@ -10,6 +10,8 @@ from medmissions.partnerships import health
 from medmissions.partnerships.choices import ActionItemStatus, HealthCheckStatus, Principle
 from medmissions.partnerships.models import ActionItem, HealthCheck, PrincipleScore
 from medmissions.partnerships.tests.support import counts
+from medmissions.testing import assert_api_error as assert_error
+from medmissions.testing import patch_json, put_json
 
 BASE = "/api/v1/partnerships"
 DUE = datetime.date(2027, 1, 31)
@@ -17,25 +19,6 @@ DUE = datetime.date(2027, 1, 31)
 
 def post_json(client, address, data=None):
     return client.post(address, data or {}, content_type="application/json")
-
-
-def put_json(client, address, data):
-    return client.put(address, data, content_type="application/json")
-
-
-def patch_json(client, address, data):
-    return client.patch(address, data, content_type="application/json")
-
-
-def assert_error(response, status, code=None, fields=None):
-    assert response.status_code == status, response.content
-    error = response.json()["error"]
-    assert set(error) == {"code", "message", "fields"}
-    if code is not None:
-        assert error["code"] == code
-    if fields is not None:
-        assert set(error["fields"]) >= set(fields), error["fields"]
-    return error
 
 
 def checks_url(partnership):

@@ -19,28 +19,14 @@ from medmissions.partnerships.tests.support import (
     pdf_upload,
     upload,
 )
+from medmissions.testing import assert_api_error as assert_error
+from medmissions.testing import patch_json
 
 BASE = "/api/v1/partnerships"
 
 
 def post_json(client, address, data=None):
     return client.post(address, data or {}, content_type="application/json")
-
-
-def patch_json(client, address, data):
-    return client.patch(address, data, content_type="application/json")
-
-
-def assert_error(response, status, code=None, fields=None):
-    assert response.status_code == status, response.content
-    error = response.json()["error"]
-    assert set(error) == {"code", "message", "fields"}
-    assert error["message"]
-    if code is not None:
-        assert error["code"] == code
-    if fields is not None:
-        assert set(error["fields"]) >= set(fields), error["fields"]
-    return error
 
 
 # Listing ------------------------------------------------------------------------------------------

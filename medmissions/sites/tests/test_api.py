@@ -2,31 +2,17 @@
 
 from __future__ import annotations
 
+import functools
+
 import pytest
 
 from medmissions.sites.models import Site
 from medmissions.sites.tests.support import counts
+from medmissions.testing import assert_api_error, patch_json, post_json
+
+assert_error = functools.partial(assert_api_error, exact=True)
 
 BASE = "/api/v1/sites"
-
-
-def post_json(client, address, data):
-    return client.post(address, data, content_type="application/json")
-
-
-def patch_json(client, address, data):
-    return client.patch(address, data, content_type="application/json")
-
-
-def assert_error(response, status, code=None, fields=None):
-    assert response.status_code == status, response.content
-    error = response.json()["error"]
-    assert set(error) == {"code", "message", "fields"}
-    if code is not None:
-        assert error["code"] == code
-    if fields is not None:
-        assert set(error["fields"]) == set(fields), error["fields"]
-    return error
 
 
 def new_site(**extra):
