@@ -110,5 +110,10 @@ def _register_routers() -> None:
     api.add_router("/sites", sites_router, tags=["Sites"])
     api.add_router("/partnerships", partnerships_router, tags=["Partnerships"])
 
+    from medmissions.volunteers.api import ROUTES as volunteer_routes
+
+    for prefix, router, tags in volunteer_routes:
+        api.add_router(prefix, router, tags=tags)
+
 
 _register_routers()

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "medmissions.organizations",
     "medmissions.sites",
     "medmissions.partnerships",
+    "medmissions.volunteers",
 ]
 
 MIDDLEWARE = [
@@ -210,6 +211,11 @@ LOGGING = {
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_MAX_PER_PAGE_SIZE = 200
 NINJA_PAGINATION_MAX_LIMIT = 200
+
+# Credentials: a credential expiring within this many days is flagged for renewal; reminders go out
+# this many days before expiry.
+CREDENTIAL_RENEWAL_WINDOW_DAYS = env_int("CREDENTIAL_RENEWAL_WINDOW_DAYS", 90)
+CREDENTIAL_REMINDER_DAYS = [90, 30, 7]
 
 # Largest accepted uploads, in bytes.
 MAX_DOCUMENT_UPLOAD_BYTES = 10 * 1024 * 1024

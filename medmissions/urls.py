@@ -11,6 +11,7 @@ urlpatterns = [
     path("organisations/", include("medmissions.organizations.urls")),
     path("sites/", include("medmissions.sites.urls")),
     path("partnerships/", include("medmissions.partnerships.urls")),
+    path("volunteers/", include("medmissions.volunteers.urls")),
     path("api/v1/", api.urls),
     path("staff/admin/", admin.site.urls),
 ]

@@ -36,6 +36,8 @@ class Capability(StrEnum):
     MANAGE_MEMBERS = "manage_members"
     MANAGE_ORGANIZATION = "manage_organization"
     VIEW_AUDIT = "view_audit"
+    VET_VOLUNTEERS = "vet_volunteers"
+    EDIT_COUNTRY_REQUIREMENTS = "edit_country_requirements"
 
 
 _VIEWER = {Capability.VIEW}
@@ -44,6 +46,9 @@ _COORDINATOR = _MEMBER | {
     Capability.MANAGE_SITES,
     Capability.MANAGE_PARTNERSHIPS,
     Capability.RUN_HEALTH_CHECKS,
+    Capability.VET_VOLUNTEERS,
+    # Only counts in a ministry or district health office, for its own country (volunteers.requirements).
+    Capability.EDIT_COUNTRY_REQUIREMENTS,
 }
 _ADMIN = _COORDINATOR | {
     Capability.CONFIRM_AS_HOST,
@@ -71,6 +76,12 @@ CAPABILITY_MESSAGES = {
     Capability.MANAGE_MEMBERS: gettext_lazy("Only admins manage members and invitations."),
     Capability.MANAGE_ORGANIZATION: gettext_lazy("Only admins edit the organisation."),
     Capability.VIEW_AUDIT: gettext_lazy("Only admins read the audit trail."),
+    Capability.VET_VOLUNTEERS: gettext_lazy(
+        "Only coordinators and admins vet volunteers and their credentials."
+    ),
+    Capability.EDIT_COUNTRY_REQUIREMENTS: gettext_lazy(
+        "Only coordinators and admins of a ministry of health or district health office edit its country's requirements."
+    ),
 }
 
 

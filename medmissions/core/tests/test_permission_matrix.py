@@ -23,7 +23,10 @@ Expected statuses are what the product SHOULD answer:
   403, both when GETting the form page and when POSTing it.
 * anonymous API calls get 401; every API failure answers ``{"error": {"code", "message", "fields"}}``.
 
-**Adding a URL?** Add a row to ``ROWS``. ``test_every_url_is_in_the_matrix`` fails until you do.
+**Adding a URL?** Add a row to ``ROWS``, or, for a new app, to a ``<app>/tests/matrix_<area>.py``
+module: it defines ``ROWS`` (built with ``html()``/``api()`` from here), optionally ``WORLD`` (name →
+factory(world) for the objects its rows name, built lazily) and ``PERSONAS`` (extra persona name →
+factory(world) returning the user). ``test_every_url_is_in_the_matrix`` fails until every URL has a row.
 """
 
 from __future__ import annotations
@@ -90,8 +93,22 @@ def png_bytes() -> bytes:
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
+# Objects and personas contributed by the apps' matrix_*.py modules (see the module docstring).
+WORLD_FACTORIES: dict[str, Any] = {}
+PERSONA_FACTORIES: dict[str, Any] = {}
+
+
 class World:
     """The shared personas plus whatever objects a row names (partnerships, sites, checks…)."""
+
+    def __getattr__(self, name: str) -> Any:
+        # Only called for names the class does not define: objects contributed by other apps.
+        factory = WORLD_FACTORIES.get(name)
+        if factory is None:
+            raise AttributeError(name)
+        value = factory(self)
+        self.__dict__[name] = value
+        return value
 
     def __init__(self, request: pytest.FixtureRequest, persona: str, client: Any):
         self._request = request
@@ -726,6 +743,22 @@ ROWS: list[Row] = [
 # fmt: on
 
 
+def _load_app_rows() -> None:
+    """Add the rows, world objects and personas of every ``<app>/tests/matrix_*.py`` module."""
+    import importlib
+    import pathlib
+
+    package_root = pathlib.Path(__file__).resolve().parents[2]
+    for path in sorted(package_root.glob("*/tests/matrix_*.py")):
+        module = importlib.import_module(f"medmissions.{path.parent.parent.name}.tests.{path.stem}")
+        ROWS.extend(getattr(module, "ROWS", []))
+        WORLD_FACTORIES.update(getattr(module, "WORLD", {}))
+        PERSONA_FACTORIES.update(getattr(module, "PERSONAS", {}))
+
+
+_load_app_rows()
+
+
 # --------------------------------------------------------------------------------------------
 # Running one case
 # --------------------------------------------------------------------------------------------
@@ -744,11 +777,13 @@ def staff(db):
     return make_user("staff@example.org", "Platform Staff", is_staff=True)
 
 
-def _user_for(persona: str, request: pytest.FixtureRequest):
+def _user_for(persona: str, request: pytest.FixtureRequest, world: World):
     if persona == "anonymous":
         return None
     if persona == "staff":
         return request.getfixturevalue("staff")
+    if persona in PERSONA_FACTORIES:
+        return PERSONA_FACTORIES[persona](world)
     return request.getfixturevalue("users")[persona]
 
 
@@ -813,9 +848,10 @@ def _check(row: Row, persona: str, response) -> None:
 @pytest.mark.django_db
 @pytest.mark.parametrize(("row", "persona"), _cases())
 def test_permission_matrix(row: Row, persona: str, request, client_for, api_client_for):
-    user = _user_for(persona, request)
+    world = World(request, persona, None)
+    user = _user_for(persona, request, world)
     client = api_client_for(user) if row.kind == "api" else client_for(user)
-    world = World(request, persona, client)
+    world.client = client
     url = row.url(world)
     data = _payload(row, world)
     response = _send(client, row, url, data)

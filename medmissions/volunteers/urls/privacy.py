@@ -1,0 +1,5 @@
+"""URLs: privacy. Each area of the volunteers app keeps its own list; urls/__init__.py joins them."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
