@@ -12,6 +12,7 @@ about partnerships, never about patients.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TypeVar
@@ -22,6 +23,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from medmissions.accounts.models import User
+from medmissions.core import demo_volunteers
 from medmissions.core.models import Language
 from medmissions.organizations import services as organization_services
 from medmissions.organizations.choices import OrganizationKind, Role
@@ -124,6 +126,10 @@ PEOPLE: tuple[PersonSpec, ...] = (
     PersonSpec("fatmata.kamara", "Fatmata Kamara", "Africa/Freetown", (("sewa", Role.ADMIN),)),
     PersonSpec("mohamed.sesay", "Mohamed Sesay", "Africa/Freetown", (("sewa", Role.COORDINATOR),)),
     PersonSpec(STAFF_LOGIN, "Alex Morgan", "Europe/London", is_staff=True),
+    # Volunteers who sign in but belong to no organisation: their profiles are shared with one
+    # (see demo_volunteers.py, which builds the volunteer profiles of these and other accounts).
+    PersonSpec("omar.haddad", "Dr Omar Haddad", "Europe/London"),
+    PersonSpec("isabel.reyes", "Isabel Reyes", "America/Chicago"),
 )
 
 
@@ -1588,6 +1594,7 @@ class DemoSummary:
     partnerships: int = 0
     health_checks: int = 0
     action_items: int = 0
+    volunteers: int = 0
 
 
 def is_loaded() -> bool:
@@ -1632,13 +1639,13 @@ def _check_no_clashes() -> None:
         )
 
 
-def _create_people() -> dict[str, User]:
+def _create_people(specs: Iterable[PersonSpec] = PEOPLE) -> dict[str, User]:
     # One hash for every account: the password is the same, and Argon2 is deliberately slow, so
     # hashing it once keeps the command quick (each account still gets a normal password hash).
     password_hash = make_password(DEMO_PASSWORD)
     verified_at = timezone.now() - datetime.timedelta(days=30)
     people = {}
-    for spec in PEOPLE:
+    for spec in specs:
         user = User.objects.create_user(
             email=spec.email,
             password=None,
@@ -1864,6 +1871,7 @@ def build() -> DemoSummary:
     by_round = {(spec.partnership, check.round_number): check for spec, check in checks}
     items = _create_action_items(people, organizations, partnerships, by_round, today)
     _backdate(partnerships, checks, people)
+    volunteers = demo_volunteers.build(people, organizations, today)
     return DemoSummary(
         organizations=len(organizations),
         people=len(people),
@@ -1871,6 +1879,7 @@ def build() -> DemoSummary:
         partnerships=len(partnerships),
         health_checks=len(checks),
         action_items=len(items),
+        volunteers=len(volunteers),
     )
 
 
@@ -1894,6 +1903,8 @@ def login_rows() -> list[tuple[str, list[str]]]:
         ]
         if user.is_staff:
             memberships.insert(0, "Platform staff (Django admin)")
+        if spec.login in demo_volunteers.VOLUNTEER_LOGINS:
+            memberships.append(demo_volunteers.VOLUNTEER_LOGINS[spec.login])
         rows.append((user.email, memberships))
     return rows
 
@@ -1928,6 +1939,9 @@ def format_logins(site_url: str) -> str:
         f"  Scoring an open round: {email_for('rachel.kim')} (coordinator, Lamplight Medical Mission) →",
         "    “Gulu maternal and newborn care” → Round 1.",
         f"  One person, two organisations: {email_for('sarah.lindqvist')}.",
+        f"  Upload, verify, ready: {email_for('omar.haddad')} (volunteer surgeon) uploaded his licence; it awaits",
+        f"    verification. {email_for('priya.nair')} (Kestrel) verifies it, and Omar is ready to serve in Uganda.",
+        f"  A rejected passport scan and a BLS certificate expiring this week: {email_for('isabel.reyes')}.",
         f"  Platform staff: {email_for(STAFF_LOGIN)} → {site_url}/staff/admin/ (and verifying organisations).",
         "",
     ]

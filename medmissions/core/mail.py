@@ -6,6 +6,7 @@ A rolled-back change must never have told anyone about itself, so services call
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Iterable
 from typing import Any
@@ -13,16 +14,28 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.template.loader import render_to_string
+from django.template import Context, Engine
 from django.utils import translation
 
 logger = logging.getLogger(__name__)
 
 
+@functools.cache
+def _text_engine() -> Engine:
+    # Emails are plain text: HTML escaping would turn "O'Brien" into "O&#x27;Brien".
+    from django.template.backends.django import get_installed_libraries
+
+    return Engine(app_dirs=True, autoescape=False, libraries=get_installed_libraries())
+
+
 def render_email(template: str, context: dict[str, Any], language: str | None = None) -> tuple[str, str]:
-    """Render ``email/<template>.txt``; its first line is the subject."""
+    """Render ``email/<template>.txt`` (from any app's templates/); its first line is the subject."""
     with translation.override(language or settings.LANGUAGE_CODE):
-        text = render_to_string(f"email/{template}.txt", {"site_url": settings.SITE_URL, **context})
+        text = (
+            _text_engine()
+            .get_template(f"email/{template}.txt")
+            .render(Context({"site_url": settings.SITE_URL, **context}, autoescape=False))
+        )
     subject, _, body = text.strip().partition("\n")
     return subject.strip(), body.strip() + "\n"
 

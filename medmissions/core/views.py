@@ -55,6 +55,7 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
         "active_count": mine.filter(status=PartnershipStatus.ACTIVE).count(),
         "today": today,
     }
+    context.update(_volunteer_summary(request, access, today))
     return render(request, "core/dashboard.html", context)
 
 
@@ -69,3 +70,27 @@ def switch_language(request: HttpRequest) -> HttpResponse:
             user, actor=user, full_name=user.full_name, language=language, time_zone=user.time_zone
         )
     return set_language(request)
+
+
+def _volunteer_summary(request: AuthenticatedHttpRequest, access, today: datetime.date) -> dict:
+    """The volunteer side of the dashboard: the person's own credentials needing attention and,
+    for vetting admins, the documents waiting for their organisation."""
+    from medmissions.organizations.current import current_organization
+    from medmissions.volunteers.compliance import awaiting_queryset
+    from medmissions.volunteers.models import Person
+    from medmissions.volunteers.status import credential_status
+
+    summary: dict = {"my_credential_alerts": [], "awaiting_verification": None}
+    person = Person.objects.filter(user=request.user).first()
+    if person is not None:
+        for credential in person.credentials.select_related("credential_type").prefetch_related(
+            "verifications"
+        ):
+            result = credential_status(credential, on=today)
+            if result.status != "valid":
+                summary["my_credential_alerts"].append((credential, result))
+    organization, _memberships = current_organization(request)
+    if organization is not None and access.can(organization, Capability.VET_VOLUNTEERS):
+        summary["awaiting_verification"] = awaiting_queryset(organization, today=today).count()
+        summary["vetting_organization"] = organization
+    return summary

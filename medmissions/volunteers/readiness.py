@@ -8,7 +8,9 @@ act on, e.g. "Host-country temporary licence (Kenya): expires 3 days before the 
 
 from __future__ import annotations
 
+import contextvars
 import datetime
+import functools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -16,8 +18,7 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import get_language, gettext, ngettext
 from django_countries import countries
 
 from medmissions.volunteers.choices import AvailabilityKind, CredentialStatus, Proficiency
@@ -33,6 +34,28 @@ from medmissions.volunteers.models import (
     Specialty,
 )
 from medmissions.volunteers.status import credential_status
+
+
+@functools.lru_cache(maxsize=512)
+def _translated(message: str, language: str) -> str:
+    return gettext(message)
+
+
+# The language of the batch being evaluated, read once per call: Django's get_language() goes
+# through a thread-local that costs more than the rest of a readiness check.
+_BATCH_LANGUAGE: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "readiness_language", default=None
+)
+
+
+def _language() -> str:
+    language = _BATCH_LANGUAGE.get()
+    return language if language is not None else (get_language() or "")
+
+
+def _(message: str) -> str:
+    """gettext, memoised per language: a 100k-person batch asks for the same few dozen messages."""
+    return _translated(message, _language())
 
 
 @dataclass(frozen=True)
@@ -69,22 +92,57 @@ class ReadinessResult:
         return [check for check in self.checks if not check.met]
 
 
+@dataclass(slots=True, frozen=True)
+class _TypeRow:
+    """A credential type's rules as plain data (model attribute access is slow in tight loops)."""
+
+    pk: int
+    slug: str
+    grace_days: int
+    issued_by_host_country: bool
+
+
+@dataclass(slots=True)
+class _CredentialRow:
+    """The fields readiness needs of a credential, read as a tuple (model instances cost ~10x more
+    to build, which dominates a 100k-person batch). Duck-types what status.credential_status reads."""
+
+    pk: int
+    person_id: int
+    credential_type: _TypeRow
+    country_code: str
+    expires_on: datetime.date | None
+
+
+@dataclass(slots=True, frozen=True)
+class _VerificationRow:
+    organization_id: int
+    outcome: str
+
+
 class _SpecialtyTree:
     """The whole specialty tree in memory (a few dozen rows) to answer ancestor questions."""
 
     def __init__(self) -> None:
         self.parent: dict[int, int | None] = dict(Specialty.objects.values_list("pk", "parent_id"))
 
-    def ancestors_and_self(self, specialty_id: int | None) -> set[int]:
+    @functools.cache  # noqa: B019 - one tree per batch call, discarded with it
+    def ancestors_and_self(self, specialty_id: int | None) -> frozenset[int]:
         found: set[int] = set()
         while specialty_id is not None and specialty_id not in found:
             found.add(specialty_id)
             specialty_id = self.parent.get(specialty_id)
-        return found
+        return frozenset(found)
+
+
+@functools.lru_cache(maxsize=4096)
+def _day_cached(value: datetime.date, language: str) -> str:
+    return date_format(value, "j F Y")
 
 
 def _day(value: datetime.date | None) -> str:
-    return date_format(value, "j F Y") if value is not None else "—"
+    # Formatting dates is slow and a batch repeats the same few hundred dates.
+    return _day_cached(value, _language()) if value is not None else "—"
 
 
 def _country_name(code: str) -> str:
@@ -94,9 +152,9 @@ def _country_name(code: str) -> str:
 def _credential_check(
     label: str,
     key: str,
-    credential_type: CredentialType,
-    candidates: list[Credential],
-    verifications: dict[int, list[CredentialVerification]],
+    credential_type: _TypeRow,
+    candidates: list[_CredentialRow],
+    verifications: dict[int, list[_VerificationRow]],
     *,
     country: str,
     start: datetime.date,
@@ -107,7 +165,7 @@ def _credential_check(
 ) -> RequirementCheck:
     due_by = start - datetime.timedelta(days=lead_days)
     if credential_type.issued_by_host_country:
-        candidates = [c for c in candidates if c.country.code == country]
+        candidates = [c for c in candidates if c.country_code == country]
     if not candidates:
         if lead_days and today > due_by:
             reason = _(
@@ -197,25 +255,62 @@ def readiness_for_people(
     specialty and proficiency, its languages, and availability (no declared unavailability
     overlapping the dates). With ``organization_id`` only that organisation's verifications count.
     """
-    role = role_requirements or RoleRequirements()
-    today = today or timezone.localdate()
     person_ids = [p if isinstance(p, int) else p.pk for p in people]
+    role = role_requirements or RoleRequirements()
+    token = _BATCH_LANGUAGE.set(get_language() or "")
+    try:
+        results: dict[int, ReadinessResult] = {}
+        # Chunks keep each IN list under the databases' bind-parameter limits (SQLite about 32k,
+        # PostgreSQL 65k) and bound the memory held at once; each chunk costs the same few queries.
+        for offset in range(0, len(person_ids), CHUNK_SIZE):
+            chunk = person_ids[offset : offset + CHUNK_SIZE]
+            results.update(_evaluate(chunk, country, start, end, role, organization_id, today))
+        return results
+    finally:
+        _BATCH_LANGUAGE.reset(token)
+
+
+CHUNK_SIZE = 5000
+
+
+def _evaluate(
+    person_ids: list[int],
+    country: str,
+    start: datetime.date,
+    end: datetime.date,
+    role: RoleRequirements,
+    organization_id: int | None,
+    today: datetime.date | None,
+) -> dict[int, ReadinessResult]:
+    today = today or timezone.localdate()
     tree = _SpecialtyTree()
 
     people_by_id = {
         p.pk: p for p in Person.objects.filter(pk__in=person_ids).only("pk", "profession_id", "is_trainee")
     }
-    specialties: dict[int, list[PersonSpecialty]] = defaultdict(list)
-    for specialty_row in PersonSpecialty.objects.filter(person_id__in=person_ids):
-        specialties[specialty_row.person_id].append(specialty_row)
-    credentials: dict[int, dict[int, list[Credential]]] = defaultdict(lambda: defaultdict(list))
-    credential_ids = []
-    for credential in Credential.objects.filter(person_id__in=person_ids).select_related("credential_type"):
-        credentials[credential.person_id][credential.credential_type_id].append(credential)
-        credential_ids.append(credential.pk)
-    verifications: dict[int, list[CredentialVerification]] = defaultdict(list)
-    for verification in CredentialVerification.objects.filter(credential__person_id__in=person_ids):
-        verifications[verification.credential_id].append(verification)
+    # (specialty id, proficiency) per person
+    specialties: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for person_id, specialty_id, proficiency in PersonSpecialty.objects.filter(
+        person_id__in=person_ids
+    ).values_list("person_id", "specialty_id", "proficiency"):
+        specialties[person_id].append((specialty_id, proficiency))
+    type_models = {credential_type.pk: credential_type for credential_type in CredentialType.objects.all()}
+    types = {
+        pk: _TypeRow(pk, model.slug, model.grace_days, model.issued_by_host_country)
+        for pk, model in type_models.items()
+    }
+    credentials: dict[int, dict[int, list[_CredentialRow]]] = defaultdict(lambda: defaultdict(list))
+    for pk, person_id, type_id, country_code, expires_on in Credential.objects.filter(
+        person_id__in=person_ids
+    ).values_list("pk", "person_id", "credential_type_id", "country", "expires_on"):
+        credentials[person_id][type_id].append(
+            _CredentialRow(pk, person_id, types[type_id], country_code or "", expires_on)
+        )
+    verifications: dict[int, list[_VerificationRow]] = defaultdict(list)
+    for credential_id, verifier_id, outcome in CredentialVerification.objects.filter(
+        credential__person_id__in=person_ids
+    ).values_list("credential_id", "organization_id", "outcome"):
+        verifications[credential_id].append(_VerificationRow(verifier_id, outcome))
     languages: dict[int, dict[int, PersonLanguage]] = defaultdict(dict)
     if role.languages:
         for language_row in PersonLanguage.objects.filter(person_id__in=person_ids):
@@ -225,10 +320,22 @@ def readiness_for_people(
         person_id__in=person_ids, kind=AvailabilityKind.UNAVAILABLE, starts_on__lte=end, ends_on__gte=start
     ):
         unavailable[window.person_id].append(window)
+    # (specialty id or None, credential type id, lead days): plain tuples, read once per person.
     rules = list(
-        CountryRequirement.objects.for_country(country).select_related("credential_type", "specialty")
+        CountryRequirement.objects.for_country(country).values_list(
+            "specialty_id", "credential_type_id", "lead_time_days"
+        )
     )
     country_name = _country_name(country)
+    # Labels are translated once per batch, not once per person.
+    type_labels = {
+        pk: (
+            _("%(credential)s (%(country)s)") % {"credential": credential_type, "country": country_name}
+            if credential_type.issued_by_host_country
+            else str(credential_type)
+        )
+        for pk, credential_type in type_models.items()
+    }
 
     results: dict[int, ReadinessResult] = {}
     for person_id in person_ids:
@@ -237,23 +344,21 @@ def readiness_for_people(
             continue
         result = ReadinessResult(person_id)
         own_nodes: set[int] = set()
-        for held in specialties[person_id]:
-            own_nodes |= tree.ancestors_and_self(held.specialty_id)
+        for specialty_id, _level in specialties[person_id]:
+            own_nodes |= tree.ancestors_and_self(specialty_id)
         own_nodes |= tree.ancestors_and_self(person.profession_id)
 
         # Credentials: the country's rules that apply to this person, then the role's extras.
-        wanted: dict[int, tuple[CredentialType, int]] = {}
-        for rule in rules:
-            if rule.specialty_id is None or rule.specialty_id in own_nodes:
-                current = wanted.get(rule.credential_type_id)
-                if current is None or rule.lead_time_days > current[1]:
-                    wanted[rule.credential_type_id] = (rule.credential_type, rule.lead_time_days)
-        for credential_type in role.credential_types:
-            wanted.setdefault(credential_type.pk, (credential_type, 0))
-        for credential_type, lead_days in sorted(wanted.values(), key=lambda item: str(item[0])):
-            label = str(credential_type)
-            if credential_type.issued_by_host_country:
-                label = _("%(credential)s (%(country)s)") % {"credential": label, "country": country_name}
+        wanted: dict[int, tuple[_TypeRow, int]] = {}
+        for rule_specialty_id, rule_type_id, rule_lead_days in rules:
+            if rule_specialty_id is None or rule_specialty_id in own_nodes:
+                current = wanted.get(rule_type_id)
+                if current is None or rule_lead_days > current[1]:
+                    wanted[rule_type_id] = (types[rule_type_id], rule_lead_days)
+        for extra_type in role.credential_types:
+            wanted.setdefault(extra_type.pk, (types[extra_type.pk], 0))
+        for credential_type, lead_days in sorted(wanted.values(), key=lambda item: type_labels[item[0].pk]):
+            label = type_labels[credential_type.pk]
             result.checks.append(
                 _credential_check(
                     label,
@@ -272,12 +377,14 @@ def readiness_for_people(
 
         if role.specialty is not None:
             minimum = role.minimum_proficiency or Proficiency.TRAINEE
-            matching = [
-                row
-                for row in specialties[person_id]
-                if role.specialty.pk in tree.ancestors_and_self(row.specialty_id)
-            ]
-            best_level = max((row.proficiency for row in matching), default=None)
+            best_level = max(
+                (
+                    level
+                    for specialty_id, level in specialties[person_id]
+                    if role.specialty.pk in tree.ancestors_and_self(specialty_id)
+                ),
+                default=None,
+            )
             label = _("Specialty: %(specialty)s") % {"specialty": role.specialty}
             if best_level is None:
                 result.checks.append(RequirementCheck("specialty", label, False, _("Not in your profile.")))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 from django_countries import countries
 
@@ -18,6 +19,38 @@ from medmissions.organizations.models import Organization
 from medmissions.volunteers.models import CountryRequirement, CredentialType, Specialty
 
 FIELDS = ["country", "specialty", "credential_type", "lead_time_days", "notes"]
+
+
+def concerning(specialty: Specialty) -> Q:
+    """Rules that concern a profession or specialty: for everyone, for it or a node above it (which
+    cover it), or for a node below it (which cover part of it)."""
+    parents = dict(Specialty.objects.values_list("pk", "parent_id"))
+    children: dict[int | None, list[int]] = {}
+    for pk, parent_id in parents.items():
+        children.setdefault(parent_id, []).append(pk)
+    related: set[int] = set()
+    node: int | None = specialty.pk
+    while node is not None and node not in related:
+        related.add(node)
+        node = parents.get(node)
+    pending = list(children.get(specialty.pk, []))
+    while pending:
+        node = pending.pop()
+        if node not in related:
+            related.add(node)
+            pending.extend(children.get(node, []))
+    return Q(specialty__isnull=True) | Q(specialty_id__in=related)
+
+
+def filter_requirements(
+    requirements: QuerySet[CountryRequirement], *, country: str = "", specialty: Specialty | None = None
+) -> QuerySet[CountryRequirement]:
+    """The list pages' and the API's filters: a country, and rules concerning a specialty."""
+    if country:
+        requirements = requirements.filter(country=country.upper())
+    if specialty is not None:
+        requirements = requirements.filter(concerning(specialty))
+    return requirements
 
 
 def editable_countries(user: Any) -> set[str]:
@@ -40,14 +73,34 @@ def can_edit_country(user: Any, country: str) -> bool:
     return "*" in allowed or country in allowed
 
 
+def _refuse() -> NotAllowed:
+    return NotAllowed(
+        _(
+            "Only platform staff and coordinators of a ministry of health or district health office in that country edit its requirements."
+        ),
+        code="cannot_edit_country",
+    )
+
+
 def _require(user: Any, country: str) -> None:
     if not can_edit_country(user, country):
-        raise NotAllowed(
-            _(
-                "Only platform staff and coordinators of a ministry of health or district health office in that country edit its requirements."
-            ),
-            code="cannot_edit_country",
-        )
+        raise _refuse()
+
+
+def require_editor(user: Any) -> None:
+    """Refuse at once someone who may edit no country at all (before looking at what they sent)."""
+    if not editable_countries(user):
+        raise _refuse()
+
+
+def _ministry_of(user: Any, country: str) -> Organization | None:
+    """The ministry through which ``user`` edits ``country`` (whose audit trail records it); None for staff."""
+    ids = access_for(user).organization_ids(Capability.EDIT_COUNTRY_REQUIREMENTS)
+    return (
+        Organization.objects.filter(pk__in=ids, kind=OrganizationKind.MINISTRY, country=country)
+        .order_by("pk")
+        .first()
+    )
 
 
 def _clean(data: dict[str, Any]) -> dict[str, Any]:
@@ -88,6 +141,7 @@ def _duplicate(cleaned: dict[str, Any], exclude_pk: int | None = None) -> bool:
 
 @transaction.atomic
 def create_requirement(*, actor: User, data: dict[str, Any]) -> CountryRequirement:
+    require_editor(actor)
     cleaned = _clean(data)
     _require(actor, cleaned["country"])
     if _duplicate(cleaned):
@@ -102,6 +156,7 @@ def create_requirement(*, actor: User, data: dict[str, Any]) -> CountryRequireme
     log_action(
         "volunteers.country_requirement.created",
         actor=actor,
+        organization=_ministry_of(actor, requirement.country.code),
         obj=requirement,
         after=snapshot(requirement, FIELDS),
     )
@@ -127,6 +182,7 @@ def update_requirement(
     log_action(
         "volunteers.country_requirement.updated",
         actor=actor,
+        organization=_ministry_of(actor, requirement.country.code),
         obj=requirement,
         before=before,
         after=snapshot(requirement, FIELDS),
@@ -140,6 +196,7 @@ def delete_requirement(requirement: CountryRequirement, *, actor: User) -> None:
     log_action(
         "volunteers.country_requirement.deleted",
         actor=actor,
+        organization=_ministry_of(actor, requirement.country.code),
         obj=requirement,
         before=snapshot(requirement, FIELDS),
     )

@@ -6,9 +6,12 @@ Credentials live in credentials.py, country requirements in requirements.py.
 from __future__ import annotations
 
 import datetime
+from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_countries import countries
@@ -17,9 +20,9 @@ from medmissions.accounts.models import User
 from medmissions.audit.services import log_action, snapshot
 from medmissions.core.errors import Conflict, NotAllowed, ValidationFailed
 from medmissions.core.models import Language
-from medmissions.organizations.access import Capability, require
+from medmissions.organizations.access import Capability, access_for, require
 from medmissions.organizations.models import Organization
-from medmissions.volunteers.access import require_edit
+from medmissions.volunteers.access import is_owner, require_edit
 from medmissions.volunteers.choices import (
     AffiliationKind,
     AvailabilityKind,
@@ -68,6 +71,11 @@ def _clean_profile(data: dict[str, Any]) -> dict[str, Any]:
             cleaned[name] = "" if name not in ("is_trainee", "employer_leave_approved") else False
     if "full_name" in cleaned and not cleaned["full_name"]:
         errors["full_name"] = _("Enter the person's full name.")
+    for name, value in cleaned.items():
+        # The API can send anything; PostgreSQL would refuse an over-long value with an error 500.
+        limit = getattr(Person._meta.get_field(name), "max_length", None)
+        if limit and isinstance(value, str) and len(value) > limit:
+            errors[name] = _("Use at most %(limit)d characters.") % {"limit": limit}
     for name in ("email", "emergency_contact_email"):
         if cleaned.get(name):
             try:
@@ -275,6 +283,8 @@ def add_availability(
         errors["ends_on"] = _("Enter a valid date.")
     elif isinstance(starts_on, datetime.date) and ends_on < starts_on:
         errors["ends_on"] = _("The end is before the start.")
+    if len((note or "").strip()) > 200:
+        errors["note"] = _("Use at most %(limit)d characters.") % {"limit": 200}
     if errors:
         raise ValidationFailed(next(iter(errors.values())), fields=errors)
     window = AvailabilityWindow.objects.create(
@@ -284,7 +294,12 @@ def add_availability(
         "volunteers.availability.created",
         actor=actor,
         obj=person,
-        after={"kind": kind, "starts_on": starts_on, "ends_on": ends_on, "note": window.note},
+        after={
+            "kind": kind,
+            "starts_on": starts_on.isoformat(),
+            "ends_on": ends_on.isoformat(),
+            "note": window.note,
+        },
     )
     return window
 
@@ -296,14 +311,24 @@ def remove_availability(window: AvailabilityWindow, *, actor: User) -> None:
         "volunteers.availability.deleted",
         actor=actor,
         obj=window.person,
-        before={"kind": window.kind, "starts_on": window.starts_on, "ends_on": window.ends_on},
+        before={
+            "kind": window.kind,
+            "starts_on": window.starts_on.isoformat(),
+            "ends_on": window.ends_on.isoformat(),
+        },
     )
     window.delete()
+
+
+def _require_open(person: Person) -> None:
+    if person.erased_at is not None or person.merged_into_id is not None:
+        raise NotAllowed(_("This profile was erased or merged and cannot change."), code="profile_closed")
 
 
 @transaction.atomic
 def share_with_organization(person: Person, *, actor: User, organization: Organization) -> Affiliation:
     """The person shares their profile (and credential documents) with an organisation for vetting."""
+    _require_open(person)
     if person.user_id != actor.pk:
         raise NotAllowed(_("Only the person themself can share their profile."), code="not_profile_owner")
     if person.affiliations.filter(organization=organization).exists():
@@ -334,6 +359,7 @@ def share_with_organization(person: Person, *, actor: User, organization: Organi
 @transaction.atomic
 def add_home_organization(person: Person, *, actor: User, organization: Organization) -> Affiliation:
     """The person names an organisation they belong to; its vetting admins then see the profile."""
+    _require_open(person)
     if person.user_id != actor.pk:
         raise NotAllowed(
             _("Only the person themself can change their home organisations."), code="not_profile_owner"
@@ -371,3 +397,169 @@ def remove_affiliation(affiliation: Affiliation, *, actor: User) -> None:
         data={"organization": affiliation.organization_id, "kind": affiliation.kind},
     )
     affiliation.delete()
+
+
+# Reading helpers shared by the profile pages and the API ----------------------------------------
+
+
+@dataclass(frozen=True)
+class SpecialtyNode:
+    """A node of the specialty tree with its full path, e.g. "Medicine › Surgery › General surgery"."""
+
+    specialty: Specialty
+    path: str
+    depth: int
+
+
+def specialty_tree() -> list[SpecialtyNode]:
+    """Every profession and specialty, depth first, siblings by their (translated) name."""
+    children: dict[int | None, list[Specialty]] = defaultdict(list)
+    for node in Specialty.objects.all():
+        children[node.parent_id].append(node)
+    ordered: list[SpecialtyNode] = []
+
+    def walk(parent_id: int | None, prefix: str, depth: int) -> None:
+        for node in sorted(children.get(parent_id, []), key=lambda item: str(item).casefold()):
+            path = f"{prefix} › {node}" if prefix else str(node)
+            ordered.append(SpecialtyNode(node, path, depth))
+            walk(node.pk, path, depth + 1)
+
+    walk(None, "", 0)
+    return ordered
+
+
+def specialty_subtree_ids(specialty: Specialty) -> set[int]:
+    """The node and every node below it (a search for "Surgery" finds general surgeons)."""
+    children: dict[int | None, list[int]] = defaultdict(list)
+    for pk, parent_id in Specialty.objects.values_list("pk", "parent_id"):
+        children[parent_id].append(pk)
+    found: set[int] = set()
+    pending = [specialty.pk]
+    while pending:
+        pk = pending.pop()
+        if pk not in found:
+            found.add(pk)
+            pending.extend(children.get(pk, []))
+    return found
+
+
+def filter_people(
+    people: QuerySet[Person],
+    *,
+    q: str = "",
+    specialty: Specialty | None = None,
+    language: Language | None = None,
+    trainee: bool | None = None,
+    organization: Organization | None = None,
+    kind: str = "",
+) -> QuerySet[Person]:
+    """Narrow a list of people; the people pages and the API share it.
+
+    ``specialty`` matches the profession or a specialty at or below the node; ``kind`` (home or
+    vetting) applies to the affiliation with ``organization``, or to any affiliation without it.
+    """
+    q = (q or "").strip()
+    if q:
+        people = people.filter(Q(full_name__icontains=q) | Q(email__icontains=q))
+    if specialty is not None:
+        nodes = specialty_subtree_ids(specialty)
+        people = people.filter(
+            Q(profession_id__in=nodes)
+            | Q(pk__in=PersonSpecialty.objects.filter(specialty_id__in=nodes).values("person_id"))
+        )
+    if language is not None:
+        people = people.filter(pk__in=PersonLanguage.objects.filter(language=language).values("person_id"))
+    if trainee is not None:
+        people = people.filter(is_trainee=trainee)
+    if organization is not None or kind:
+        affiliations = Affiliation.objects.all()
+        if organization is not None:
+            affiliations = affiliations.filter(organization=organization)
+        if kind:
+            affiliations = affiliations.filter(kind=kind)
+        people = people.filter(pk__in=affiliations.values("person_id"))
+    return people
+
+
+def sees_personal_details(user: Any, person: Person) -> bool:
+    """Contact details, date of birth and emergency contact: the person and the organisations they
+    are affiliated with. Partners who see a profile through its visibility setting see only the
+    professional part (profession, specialties, languages, availability, organisations)."""
+    if is_owner(user, person):
+        return True
+    mine = access_for(user).organization_ids()
+    # Reads the prefetched affiliations when the caller loaded them (lists of people).
+    return bool(mine) and any(row.organization_id in mine for row in person.affiliations.all())
+
+
+def affiliations_seen_by(user: Any, person: Person) -> list[Affiliation]:
+    """The person's home organisations, and the organisations they shared their profile with that
+    are ``user``'s own; the person sees all of theirs."""
+    rows = list(person.affiliations.all())
+    if is_owner(user, person):
+        return rows
+    mine = access_for(user).organization_ids()
+    return [row for row in rows if row.kind == AffiliationKind.HOME or row.organization_id in mine]
+
+
+@dataclass(frozen=True)
+class ChecklistItem:
+    key: str
+    label: str
+    step: str  # the wizard step that fills it in ("" when it is done elsewhere)
+    done: bool
+
+
+def completion_checklist(person: Person, *, today: datetime.date | None = None) -> list[ChecklistItem]:
+    """What a complete profile has, each item done or still missing."""
+    today = today or timezone.localdate()
+    items = [
+        ChecklistItem("phone", _("Phone number"), "basics", bool(person.phone)),
+        ChecklistItem("nationality", _("Nationality"), "basics", bool(person.nationality)),
+        ChecklistItem("date_of_birth", _("Date of birth"), "basics", person.date_of_birth is not None),
+        ChecklistItem("profession", _("Profession"), "specialties", person.profession_id is not None),
+        ChecklistItem(
+            "specialties",
+            _("At least one specialty, with its proficiency"),
+            "specialties",
+            person.specialties.exists(),
+        ),
+        ChecklistItem(
+            "languages",
+            _("Languages, with speaking, reading and writing levels"),
+            "languages",
+            person.languages.exists(),
+        ),
+        ChecklistItem(
+            "availability",
+            _("Dates of availability ahead"),
+            "availability",
+            person.availability.filter(kind=AvailabilityKind.AVAILABLE, ends_on__gte=today).exists(),
+        ),
+        ChecklistItem("home_employer", _("Home employer"), "employer", bool(person.home_employer)),
+    ]
+    if person.home_employer:
+        items.append(
+            ChecklistItem(
+                "employer_leave_approved",
+                _("Employer's approval of leave"),
+                "employer",
+                person.employer_leave_approved,
+            )
+        )
+    items += [
+        ChecklistItem(
+            "emergency_contact",
+            _("An emergency contact with a phone number"),
+            "employer",
+            bool(person.emergency_contact_name and person.emergency_contact_phone),
+        ),
+        ChecklistItem(
+            "organizations",
+            _("A home organisation, or one the profile is shared with for vetting"),
+            "visibility",
+            person.affiliations.exists(),
+        ),
+        ChecklistItem("credentials", _("At least one credential"), "", person.credentials.exists()),
+    ]
+    return items

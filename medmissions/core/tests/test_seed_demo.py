@@ -11,13 +11,13 @@ from django.core import mail
 from django.core.mail.backends.dummy import EmailBackend as DummyEmailBackend
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db.models import Model
+from django.db.models import F, Model
 from django.urls import reverse
 from django.utils import timezone
 
 from medmissions.accounts.models import User
 from medmissions.audit.models import AuditEntry
-from medmissions.core import demo
+from medmissions.core import demo, demo_volunteers
 from medmissions.organizations.choices import OrganizationKind, Role
 from medmissions.organizations.models import Membership, Organization
 from medmissions.partnerships import health
@@ -36,6 +36,19 @@ from medmissions.partnerships.models import (
     PrincipleScore,
 )
 from medmissions.sites.models import Site, SiteKind
+from medmissions.volunteers import credentials as credential_services
+from medmissions.volunteers.choices import AffiliationKind, CredentialStatus, VerificationOutcome
+from medmissions.volunteers.models import (
+    Affiliation,
+    AvailabilityWindow,
+    Credential,
+    CredentialVerification,
+    Person,
+    PersonLanguage,
+    PersonSpecialty,
+)
+from medmissions.volunteers.readiness import readiness
+from medmissions.volunteers.status import credential_status
 
 COUNTED: list[type[Model]] = [
     User,
@@ -47,6 +60,13 @@ COUNTED: list[type[Model]] = [
     HealthCheck,
     PrincipleScore,
     ActionItem,
+    Person,
+    Affiliation,
+    PersonSpecialty,
+    PersonLanguage,
+    AvailabilityWindow,
+    Credential,
+    CredentialVerification,
     AuditEntry,
 ]
 
@@ -279,6 +299,180 @@ def test_demo_pages_render(seeded, client_for):
     page("jean-robert.pierre", reverse("core:dashboard"))  # French interface
     page("sarah.lindqvist", reverse("sites:list"))
     page(demo.STAFF_LOGIN, "/staff/admin/")
+    # The volunteers: the surgeon's own profile and data, the queue his licence waits in.
+    page("omar.haddad", reverse("volunteers:my_profile"))
+    assert page("omar.haddad", reverse("volunteers:my_data")).count("General Medical Council")
+    assert "Dr Omar Haddad" in page("priya.nair", reverse("volunteers:verification_queue"))
+    page("priya.nair", reverse("volunteers:people"))
+
+
+def statuses_today() -> dict[int, CredentialStatus]:
+    today = timezone.localdate()
+    return {
+        credential.pk: credential_status(credential, on=today).status
+        for credential in Credential.objects.select_related("credential_type").prefetch_related(
+            "verifications"
+        )
+    }
+
+
+def test_about_sixty_volunteers_with_a_realistic_mix(seeded):
+    people = list(Person.objects.select_related("profession", "user"))
+    assert 55 <= len(people) <= 70
+    assert len(people) == len(demo_volunteers.VOLUNTEERS)
+    with_accounts = [person for person in people if person.user is not None]
+    assert len(with_accounts) >= 10
+    assert {person.user.email for person in with_accounts} >= {
+        demo.email_for(login) for login in demo_volunteers.VOLUNTEER_LOGINS
+    }
+    assert {person.profession.slug for person in people} >= {
+        "medicine",
+        "nursing",
+        "pharmacy",
+        "dentistry",
+        "rehabilitation",
+        "public-health",
+        "community-health-work",
+        "spiritual-care",
+        "language",
+        "logistics",
+        "laboratory",
+        "optometry",
+        "biomedical-engineering",
+    }
+    assert set(PersonSpecialty.objects.values_list("specialty__slug", flat=True)) >= {
+        "general-surgery",
+        "orthopaedic-surgery",
+        "plastic-surgery",
+        "anaesthesia",
+        "paediatrics",
+        "obstetrics-gynaecology",
+        "midwifery",
+        "theatre-nursing",
+        "physiotherapy",
+        "chaplaincy",
+        "interpreter",
+        "epidemiology",
+    }
+    assert len(set(PersonSpecialty.objects.values_list("proficiency", flat=True))) == 4
+    assert sum(person.is_trainee for person in people) >= 4
+    assert set(PersonLanguage.objects.values_list("language__code", flat=True)) >= {
+        "en",
+        "fr",
+        "sw",
+        "lg",
+        "ny",
+        "ht",
+        "ne",
+        "kri",
+    }
+    # Local health workers of the Ugandan, Kenyan and Malawian hosts.
+    local = Counter(
+        Affiliation.objects.filter(
+            kind=AffiliationKind.HOME, person__nationality=F("organization__country")
+        ).values_list("organization__country", flat=True)
+    )
+    assert all(local[country] >= 3 for country in ("UG", "KE", "MW")), local
+    assert AvailabilityWindow.objects.filter(kind="available").exists()
+    assert AvailabilityWindow.objects.filter(kind="unavailable").exists()
+    assert {person.employer_leave_approved for person in people if person.home_employer} == {True, False}
+    assert sum(bool(person.emergency_contact_name) for person in people) >= 50
+    for person in people:
+        assert person.affiliations.filter(kind=AffiliationKind.HOME).exists(), person
+        assert person.specialties.exists() and person.languages.exists(), person
+
+
+def test_volunteer_credentials_show_every_state_with_pdf_documents(seeded):
+    today = timezone.localdate()
+    statuses = statuses_today()
+    by_status = Counter(statuses.values())
+    assert by_status[CredentialStatus.VALID] >= 50
+    assert by_status[CredentialStatus.EXPIRED] >= 3
+    assert by_status[CredentialStatus.UNVERIFIED] >= 5
+    assert by_status[CredentialStatus.REJECTED] == 1
+    credentials = {
+        credential.pk: credential for credential in Credential.objects.select_related("credential_type")
+    }
+    due_in = [
+        (credentials[pk].expires_on - today).days
+        for pk, status in statuses.items()
+        if status == CredentialStatus.RENEWAL_DUE
+    ]
+    assert any(days <= 7 for days in due_in)
+    assert any(7 < days <= 30 for days in due_in)
+    assert any(30 < days <= 90 for days in due_in)
+    rejected = CredentialVerification.objects.get(outcome=VerificationOutcome.REJECTED)
+    assert rejected.notes and rejected.credential.document
+    awaiting = [credentials[pk] for pk, status in statuses.items() if status == CredentialStatus.UNVERIFIED]
+    assert sum(bool(credential.document) for credential in awaiting) >= 5
+    temporary = Credential.objects.filter(credential_type__slug="host-temporary-licence")
+    assert set(temporary.values_list("country", flat=True)) >= {"UG", "KE"}
+    # Documents are small generated PDFs whose cross-reference table points at each object.
+    credential = Credential.objects.exclude(document="").order_by("pk").first()
+    with credential.document.open("rb") as handle:
+        pdf = handle.read()
+    assert pdf.startswith(b"%PDF-1.4") and pdf.rstrip().endswith(b"%%EOF")
+    assert len(pdf) < 4096
+    xref_at = int(pdf.rsplit(b"startxref", 1)[1].split()[0])
+    assert pdf[xref_at:].startswith(b"xref")
+    offsets = [int(line.split()[0]) for line in pdf[xref_at:].split(b"\n")[3:8]]
+    for number, offset in enumerate(offsets, start=1):
+        assert pdf[offset:].startswith(b"%d 0 obj" % number)
+    assert credential.document_content_type == "application/pdf"
+
+
+def test_volunteers_were_built_through_the_services_by_the_right_people(seeded):
+    for person in Person.objects.select_related("user"):
+        actions = set(
+            AuditEntry.objects.filter(object_id=str(person.pk), content_type__model="person").values_list(
+                "action", flat=True
+            )
+        )
+        if person.user is None:
+            assert "volunteers.person.registered" in actions, person
+        else:
+            assert actions & {"volunteers.person.created", "volunteers.person.claimed"}, person
+    for verification in CredentialVerification.objects.select_related("credential__person", "verified_by"):
+        assert verification.verified_by != verification.credential.person.user  # nobody vets themself
+        assert verification.credential.person.affiliations.filter(
+            organization=verification.organization
+        ).exists()
+        assert AuditEntry.objects.filter(
+            action=f"volunteers.credential.{verification.outcome}",
+            object_id=str(verification.credential_id),
+            actor=verification.verified_by,
+        ).exists()
+
+
+def test_the_demo_surgeon_becomes_ready_once_his_licence_is_verified(seeded):
+    omar = Person.objects.get(user__email=demo.email_for("omar.haddad"))
+    today = timezone.localdate()
+    start, end = today + datetime.timedelta(days=80), today + datetime.timedelta(days=100)
+    before = readiness(omar, "UG", start, end, None)
+    assert [check.key for check in before.unmet] == ["credential:professional-licence"]
+
+    licence = omar.credentials.get(credential_type__slug="professional-licence")
+    credential_services.verify_credential(
+        licence,
+        actor=User.objects.get(email=demo.email_for("priya.nair")),
+        organization=Organization.objects.get(slug="kestrel-global-health"),
+        outcome=VerificationOutcome.VERIFIED,
+    )
+    assert readiness(omar, "UG", start, end, None).ready
+
+
+def test_volunteers_are_added_to_a_network_loaded_before_them(db, monkeypatch):
+    with monkeypatch.context() as patched:
+        patched.setattr(demo_volunteers, "build", lambda *args, **kwargs: [])
+        run_command()
+    assert not Person.objects.exists()
+
+    output = run_command()
+    assert f"its {len(demo_volunteers.VOLUNTEERS)} volunteer profiles were added" in output
+    assert Person.objects.count() == len(demo_volunteers.VOLUNTEERS)
+    before = counts()
+    assert "already loaded" in run_command()
+    assert counts() == before
 
 
 # Emails are sent when the command's transaction commits, so this test needs real commits.

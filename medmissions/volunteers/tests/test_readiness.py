@@ -140,3 +140,31 @@ def test_a_batch_costs_the_same_number_of_queries_for_one_person_or_many(ready_f
         )
     assert len(results) == 31
     assert len(many.captured_queries) == len(one.captured_queries)
+
+
+def test_large_batches_are_evaluated_in_chunks_with_the_same_results(ready_for_kenya, monkeypatch):
+    from medmissions.volunteers import readiness as readiness_module
+
+    others = [
+        Person.objects.create(full_name=f"Person {n}", profession=specialty("nursing")) for n in range(12)
+    ]
+    ids = [ready_for_kenya.pk, *[p.pk for p in others]]
+    whole = readiness_for_people(ids, "KE", START, END, today=TODAY)
+    monkeypatch.setattr(readiness_module, "CHUNK_SIZE", 5)
+    chunked = readiness_for_people(ids, "KE", START, END, today=TODAY)
+    assert chunked.keys() == whole.keys()
+    assert [[(c.key, c.met, c.reason) for c in chunked[i].checks] for i in ids] == [
+        [(c.key, c.met, c.reason) for c in whole[i].checks] for i in ids
+    ]
+
+
+def test_only_the_named_organisations_verifications_count(volunteer, make_credential, host, sending):
+    make_credential(volunteer, "passport", expires_on=datetime.date(2031, 1, 1), verified_by=host)
+    for_sending = check(
+        readiness(volunteer, "KE", START, END, organization_id=sending.pk, today=TODAY), "credential:passport"
+    )
+    for_host = check(
+        readiness(volunteer, "KE", START, END, organization_id=host.pk, today=TODAY), "credential:passport"
+    )
+    assert not for_sending.met
+    assert for_host.met

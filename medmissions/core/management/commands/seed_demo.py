@@ -6,14 +6,15 @@ the email suppression, the "already loaded" handling and the output.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import IntegrityError, transaction
 from django.test.utils import override_settings
 
-from medmissions.core import demo
+from medmissions.core import demo, demo_volunteers
 from medmissions.core.errors import DomainError
 
 # The services email hosts and parties as they would in real use (proposals, activations, status
@@ -22,11 +23,14 @@ from medmissions.core.errors import DomainError
 # would really send them. Seeding therefore swaps in the dummy backend, which discards them.
 SILENT_EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
 
+Built = TypeVar("Built")
+
 
 class Command(BaseCommand):
     help = (
-        "Load a demo network of organisations, sites, partnerships, health checks and people "
-        "(one shared password), then print the demo logins. Running it again creates nothing new."
+        "Load a demo network of organisations, sites, partnerships, health checks, people and "
+        "volunteer profiles (one shared password), then print the demo logins. Running it again "
+        "creates nothing new."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -38,7 +42,17 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         verbosity = options["verbosity"]
-        if demo.is_loaded():
+        if demo.is_loaded() and not demo_volunteers.is_loaded():
+            # A network loaded before the demo had volunteers: add them, once.
+            added = self._in_transaction(demo_volunteers.build_into_loaded_demo, demo_volunteers.is_loaded)
+            if added is None:
+                message = "The demo volunteers were added by another run meanwhile; nothing was created."
+            else:
+                message = (
+                    f"The demo network was already loaded; its {len(added)} volunteer profiles were added."
+                )
+            self._say(verbosity, message)
+        elif demo.is_loaded():
             if options["skip_if_loaded"]:
                 message = "Demo data already loaded; skipping."
             else:
@@ -56,19 +70,23 @@ class Command(BaseCommand):
                     self.style.SUCCESS(
                         f"Demo network loaded: {summary.organizations} organisations, {summary.people} people, "
                         f"{summary.sites} sites, {summary.partnerships} partnerships, "
-                        f"{summary.health_checks} health-check rounds, {summary.action_items} action items. "
+                        f"{summary.health_checks} health-check rounds, {summary.action_items} action items, "
+                        f"{summary.volunteers} volunteer profiles. "
                         "Emails were suppressed while seeding."
                     ),
                 )
         self._say(verbosity, demo.format_logins(settings.SITE_URL))
 
     def _build(self) -> demo.DemoSummary | None:
+        return self._in_transaction(demo.build, demo.is_loaded)
+
+    def _in_transaction(self, build: Callable[[], Built], done: Callable[[], bool]) -> Built | None:
         """Build in one transaction with email suppressed; None if a parallel run won the race."""
         try:
             # The override must enclose the commit: services send email in on-commit callbacks,
             # which run when this (outermost) atomic block commits.
             with override_settings(EMAIL_BACKEND=SILENT_EMAIL_BACKEND), transaction.atomic():
-                return demo.build()
+                return build()
         except demo.DemoNotPossible as error:
             raise CommandError(str(error)) from error
         except DomainError as error:  # a service refused part of the demo: a bug in the demo data
@@ -76,7 +94,7 @@ class Command(BaseCommand):
         except IntegrityError:
             # Two runs at once (e.g. two `make run`): the loser hits the unique constraints and
             # rolls back. That is fine if the winner completed the demo.
-            if demo.is_loaded():
+            if done():
                 return None
             raise
 
