@@ -3,8 +3,8 @@
 Seeds a throwaway database (SQLite in a temporary folder, or the database in DATABASE_URL, which
 must be disposable) with synthetic people — a mix of professions, specialties, credentials in every
 state, verifications and unavailability — then times one batch readiness evaluation per size.
-Records wall time, queries and peak Python memory (tracemalloc) in bench/results/readiness.json
-and prints a Markdown table for docs/benchmarks.md.
+Records wall time, queries and peak Python memory (tracemalloc) in
+bench/results/readiness-<database>.json and prints a Markdown table for docs/benchmarks.md.
 
     .venv/bin/python bench/readiness.py            # all sizes
     .venv/bin/python bench/readiness.py --sizes 1000 10000
@@ -65,33 +65,57 @@ def seed(count: int, rng: random.Random) -> list[int]:
     types = {t.slug: t for t in CredentialType.objects.all()}
     today = timezone.localdate()
     people = Person.objects.bulk_create(
-        [Person(full_name=f"Person {n}", profession=rng.choice(professions)) for n in range(count)], batch_size=5000
+        [Person(full_name=f"Person {n}", profession=rng.choice(professions)) for n in range(count)],
+        batch_size=5000,
     )
     links, credentials, windows = [], [], []
     for person in people:
-        links.append(PersonSpecialty(person=person, specialty=rng.choice(specialties), proficiency=rng.randint(1, 4)))
-        for slug in ("passport", "professional-licence", "malpractice-insurance", "host-temporary-licence", "visa-work-permit"):
-            if rng.random() < 0.8:
+        links.append(
+            PersonSpecialty(person=person, specialty=rng.choice(specialties), proficiency=rng.randint(1, 4))
+        )
+        for slug in (
+            "passport",
+            "professional-licence",
+            "malpractice-insurance",
+            "host-temporary-licence",
+            "visa-work-permit",
+            "yellow-fever-vaccination",
+            "hepatitis-b-vaccination",
+        ):
+            if rng.random() < 0.9:
                 credentials.append(
                     Credential(
                         person=person,
                         credential_type=types[slug],
                         issuing_body="Bench",
                         country="KE" if types[slug].issued_by_host_country else "GB",
-                        expires_on=today + datetime.timedelta(days=rng.randint(-200, 900)),
+                        expires_on=(
+                            today + datetime.timedelta(days=rng.randint(-200, 900))
+                            if types[slug].has_expiry
+                            else None
+                        ),
                         document="credentials/bench.pdf",
                     )
                 )
         if rng.random() < 0.1:
             start = today + datetime.timedelta(days=rng.randint(0, 200))
-            windows.append(AvailabilityWindow(person=person, kind=AvailabilityKind.UNAVAILABLE, starts_on=start, ends_on=start + datetime.timedelta(days=20)))
+            windows.append(
+                AvailabilityWindow(
+                    person=person,
+                    kind=AvailabilityKind.UNAVAILABLE,
+                    starts_on=start,
+                    ends_on=start + datetime.timedelta(days=20),
+                )
+            )
     PersonSpecialty.objects.bulk_create(links, batch_size=5000)
     created = Credential.objects.bulk_create(credentials, batch_size=5000)
     AvailabilityWindow.objects.bulk_create(windows, batch_size=5000)
     now = timezone.now()
     CredentialVerification.objects.bulk_create(
         [
-            CredentialVerification(credential=c, organization=organization, outcome=VerificationOutcome.VERIFIED, verified_at=now)
+            CredentialVerification(
+                credential=c, organization=organization, outcome=VerificationOutcome.VERIFIED, verified_at=now
+            )
             for c in created
             if rng.random() < 0.85
         ],
@@ -142,9 +166,12 @@ def main() -> None:
         ids += seed(size - len(ids), rng)
         row = measure(ids[:size])
         rows.append(row)
-        print(f"{row['people']:>7} people: {row['seconds']:.2f} s, {row['queries']} queries, {row['peak_python_mb']} MB peak", flush=True)
+        print(
+            f"{row['people']:>7} people: {row['seconds']:.2f} s, {row['queries']} queries, {row['peak_python_mb']} MB peak",
+            flush=True,
+        )
     result = {
-        "date": datetime.date.today().isoformat(),
+        "date": datetime.datetime.now(tz=datetime.UTC).date().isoformat(),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
         "database": connection.vendor,
         "results": rows,
@@ -155,7 +182,9 @@ def main() -> None:
     print("| people | seconds | people/s | queries | peak Python memory (MB) |")
     print("|---:|---:|---:|---:|---:|")
     for row in rows:
-        print(f"| {row['people']:,} | {row['seconds']} | {row['people_per_second']:,} | {row['queries']} | {row['peak_python_mb']} |")
+        print(
+            f"| {row['people']:,} | {row['seconds']} | {row['people_per_second']:,} | {row['queries']} | {row['peak_python_mb']} |"
+        )
 
 
 if __name__ == "__main__":

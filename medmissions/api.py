@@ -44,9 +44,11 @@ api = NinjaAPI(
     title="medmissions API",
     version="1",
     description=(
-        "Organisations, memberships, sites, partnerships and health checks. Authenticate with a "
-        "personal API token (`Authorization: Bearer mm_…`, created on your profile page) or a "
-        'browser session. Errors answer `{"error": {"code", "message", "fields"}}`.'
+        "Organisations, memberships, sites, partnerships and health checks; volunteer profiles, "
+        "credentials and their verification, country requirements, readiness, compliance, bulk "
+        "import and merge, and personal data export and erasure. Authenticate with a personal API "
+        "token (`Authorization: Bearer mm_…`, created on your profile page) or a browser session. "
+        'Errors answer `{"error": {"code", "message", "fields"}}`.'
     ),
     auth=[BearerToken(), SessionAuth()],
     urls_namespace="api-v1",

@@ -28,7 +28,9 @@ ROLE_DESCRIPTIONS = {
     Role.ADMIN: _(
         "Everything a coordinator can do, plus members, invitations, organisation settings, host confirmations and the audit trail."
     ),
-    Role.COORDINATOR: _("Creates and edits sites and partnerships and runs health checks."),
+    Role.COORDINATOR: _(
+        "Creates and edits sites and partnerships, runs health checks and vets volunteers and their credentials; in a ministry of health, also edits the country's requirements."
+    ),
     Role.MEMBER: _("Sees the organisation's records and contributes to health checks and action items."),
     Role.VIEWER: _("Read-only access to the organisation's records."),
 }

@@ -80,7 +80,7 @@ from medmissions.volunteers.models import (
 )
 from medmissions.volunteers.services import PROFILE_FIELDS, _clean_profile
 
-# Limits; settings of the same name override them.
+# Limits, from settings MAX_IMPORT_UPLOAD_BYTES and MAX_IMPORT_ROWS (read when the module loads).
 MAX_IMPORT_BYTES = getattr(settings, "MAX_IMPORT_UPLOAD_BYTES", 10 * 1024 * 1024)
 MAX_IMPORT_ROWS = getattr(settings, "MAX_IMPORT_ROWS", 5000)
 # A 10 MB workbook can unpack to far more (a "zip bomb"); real ones stay well below this.

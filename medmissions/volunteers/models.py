@@ -261,8 +261,17 @@ def credential_document_path(credential: Credential, filename: str) -> str:
 
 class CredentialQuerySet(models.QuerySet["Credential"]):
     def visible_to(self, user) -> CredentialQuerySet:
-        """Credentials of people the user may see (their documents have a stricter rule)."""
-        return self.filter(person__in=Person.objects.visible_to(user).values("pk"))
+        """The owner's credentials and those of people affiliated with the user's organisations.
+
+        Stricter than Person.visible_to: partners who see a profile's professional part do not see
+        licence or passport numbers. Documents have a stricter rule still (volunteers.access).
+        """
+        from medmissions.organizations.access import access_for
+
+        if user is None or not user.is_authenticated:
+            return self.none()
+        own = access_for(user).organization_ids()
+        return self.filter(Q(person__user=user) | Q(person__affiliations__organization_id__in=own)).distinct()
 
 
 class Credential(models.Model):

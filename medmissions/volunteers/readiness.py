@@ -112,6 +112,7 @@ class _CredentialRow:
     credential_type: _TypeRow
     country_code: str
     expires_on: datetime.date | None
+    has_document: bool
 
 
 @dataclass(slots=True, frozen=True)
@@ -168,17 +169,17 @@ def _credential_check(
         candidates = [c for c in candidates if c.country_code == country]
     if not candidates:
         if lead_days and today > due_by:
-            reason = _(
-                "Missing. It was needed by %(date)s (%(days)d days before arrival); ask the host whether it can still be obtained."
-            ) % {
-                "date": _day(due_by),
-                "days": lead_days,
-            }
+            reason = ngettext(
+                "Missing. It was needed by %(date)s (%(days)d day before arrival); ask the host whether it can still be obtained.",
+                "Missing. It was needed by %(date)s (%(days)d days before arrival); ask the host whether it can still be obtained.",
+                lead_days,
+            ) % {"date": _day(due_by), "days": lead_days}
         elif lead_days:
-            reason = _("Missing. Apply now: it is needed by %(date)s, %(days)d days before arrival.") % {
-                "date": _day(due_by),
-                "days": lead_days,
-            }
+            reason = ngettext(
+                "Missing. Apply now: it is needed by %(date)s, %(days)d day before arrival.",
+                "Missing. Apply now: it is needed by %(date)s, %(days)d days before arrival.",
+                lead_days,
+            ) % {"date": _day(due_by), "days": lead_days}
         else:
             reason = _("Missing. Add it to your profile with a copy of the document.")
         return RequirementCheck(key, label, False, reason, due_by=due_by)
@@ -200,19 +201,40 @@ def _credential_check(
                 credential.pk,
             )
             rank = 1
+        elif now.status == CredentialStatus.UNVERIFIED and not credential.has_document:
+            check = RequirementCheck(
+                key,
+                label,
+                False,
+                _("No document uploaded: add a copy so that it can be verified."),
+                due_by,
+                credential.pk,
+            )
+            rank = 2
         elif now.status == CredentialStatus.UNVERIFIED:
             check = RequirementCheck(
                 key,
                 label,
                 False,
-                _("Uploaded, but not yet verified. Vetting admins have been asked to check it."),
+                _(
+                    "Uploaded, but not yet verified. It counts once an organisation you share your profile with has checked it."
+                ),
                 due_by,
                 credential.pk,
             )
             rank = 2
         elif not at_end.counts:
             last_day = at_end.counts_until or credential.expires_on
-            if last_day is not None and last_day < start:
+            if (
+                last_day is not None
+                and last_day < start
+                and credential.expires_on is not None
+                and credential.expires_on >= today
+            ):
+                reason = _("Expires on %(date)s, before the mission starts; renew it first.") % {
+                    "date": _day(credential.expires_on)
+                }
+            elif last_day is not None and last_day < start:
                 reason = _("Expired on %(date)s; renew it before the mission.") % {
                     "date": _day(credential.expires_on)
                 }
@@ -300,11 +322,11 @@ def _evaluate(
         for pk, model in type_models.items()
     }
     credentials: dict[int, dict[int, list[_CredentialRow]]] = defaultdict(lambda: defaultdict(list))
-    for pk, person_id, type_id, country_code, expires_on in Credential.objects.filter(
+    for pk, person_id, type_id, country_code, expires_on, document in Credential.objects.filter(
         person_id__in=person_ids
-    ).values_list("pk", "person_id", "credential_type_id", "country", "expires_on"):
+    ).values_list("pk", "person_id", "credential_type_id", "country", "expires_on", "document"):
         credentials[person_id][type_id].append(
-            _CredentialRow(pk, person_id, types[type_id], country_code or "", expires_on)
+            _CredentialRow(pk, person_id, types[type_id], country_code or "", expires_on, bool(document))
         )
     verifications: dict[int, list[_VerificationRow]] = defaultdict(list)
     for credential_id, verifier_id, outcome in CredentialVerification.objects.filter(

@@ -869,8 +869,9 @@ EXCLUDED_PREFIXES = ("staff/admin/", "i18n/", "static/", "media")
 # Interactive API docs and the API root (which only redirects to the docs).
 EXCLUDED_API_NAMES = {"api-v1:openapi-view", "api-v1:api-root"}
 HOW_TO_FIX = (
-    "Add a row for each to ROWS in medmissions/core/tests/test_permission_matrix.py, with the status "
-    "every persona must get (see the module docstring). Every URL joins the permission matrix."
+    "Add a row for each to ROWS in medmissions/core/tests/test_permission_matrix.py, or to ROWS in "
+    "<app>/tests/matrix_<area>.py for an app's own URLs, with the status every persona must get "
+    "(see the module docstring). Every URL joins the permission matrix."
 )
 
 

@@ -168,3 +168,18 @@ def test_only_the_named_organisations_verifications_count(volunteer, make_creden
     )
     assert not for_sending.met
     assert for_host.met
+
+
+def test_a_credential_without_a_document_asks_for_one(volunteer, make_credential):
+    make_credential(volunteer, "passport", expires_on=datetime.date(2031, 1, 1), document=False)
+    item = check(readiness(volunteer, "KE", START, END, today=TODAY), "credential:passport")
+    assert not item.met
+    assert "No document uploaded" in item.reason
+
+
+def test_a_credential_expiring_before_the_mission_starts_says_when(volunteer, make_credential, sending):
+    make_credential(volunteer, "passport", expires_on=START - datetime.timedelta(days=5), verified_by=sending)
+    item = check(readiness(volunteer, "KE", START, END, today=TODAY), "credential:passport")
+    assert item.reason.startswith("Expires on")
+    past = check(readiness(volunteer, "KE", START, END, today=START), "credential:passport")
+    assert past.reason.startswith("Expired on")
