@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Proficiency(models.IntegerChoices):
@@ -57,5 +58,5 @@ COUNTING_STATUSES = {CredentialStatus.VALID, CredentialStatus.RENEWAL_DUE, Crede
 
 
 class VerificationOutcome(models.TextChoices):
-    VERIFIED = "verified", _("Verified")
+    VERIFIED = "verified", pgettext_lazy("outcome of a credential check", "Verified")
     REJECTED = "rejected", _("Rejected")

@@ -57,7 +57,7 @@ from django.db.models import Prefetch
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from medmissions.accounts.models import User
 from medmissions.audit.models import AuditEntry
@@ -322,7 +322,11 @@ class ImportRejected(ValidationFailed):
             key = f"rows.{error.row}.{error.column}"
             fields[key] = f"{fields[key]} {error.message}" if key in fields else error.message
         super().__init__(
-            _("Nothing was imported: %(count)d error(s) to correct in the file.")
+            ngettext(
+                "Nothing was imported: %(count)d error to correct in the file.",
+                "Nothing was imported: %(count)d errors to correct in the file.",
+                len(analysis.errors),
+            )
             % {"count": len(analysis.errors)},
             fields=fields,
         )

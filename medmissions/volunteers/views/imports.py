@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.http import content_disposition_header, urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from medmissions.core.errors import DomainError, NotAllowed, apply_to_form
@@ -176,7 +177,11 @@ def import_commit(request: AuthenticatedHttpRequest) -> HttpResponse:
     }
     messages.success(
         request,
-        _("Imported %(people)d people with %(credentials)d credentials.")
+        ngettext(
+            "Imported %(people)d person with %(credentials)d credentials.",
+            "Imported %(people)d people with %(credentials)d credentials.",
+            result.people_created,
+        )
         % {"people": result.people_created, "credentials": result.credentials_created},
     )
     return redirect("volunteers:import")
