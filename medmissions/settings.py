@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "medmissions.sites",
     "medmissions.partnerships",
     "medmissions.volunteers",
+    "medmissions.missions",
 ]
 
 MIDDLEWARE = [

@@ -38,6 +38,7 @@ class Capability(StrEnum):
     VIEW_AUDIT = "view_audit"
     VET_VOLUNTEERS = "vet_volunteers"
     EDIT_COUNTRY_REQUIREMENTS = "edit_country_requirements"
+    MANAGE_MISSIONS = "manage_missions"
 
 
 _VIEWER = {Capability.VIEW}
@@ -47,6 +48,7 @@ _COORDINATOR = _MEMBER | {
     Capability.MANAGE_PARTNERSHIPS,
     Capability.RUN_HEALTH_CHECKS,
     Capability.VET_VOLUNTEERS,
+    Capability.MANAGE_MISSIONS,
     # Only counts in a ministry or district health office, for its own country (volunteers.requirements).
     Capability.EDIT_COUNTRY_REQUIREMENTS,
 }
@@ -79,6 +81,7 @@ CAPABILITY_MESSAGES = {
     Capability.VET_VOLUNTEERS: gettext_lazy(
         "Only coordinators and admins vet volunteers and their credentials."
     ),
+    Capability.MANAGE_MISSIONS: gettext_lazy("Only coordinators and admins plan needs and missions."),
     Capability.EDIT_COUNTRY_REQUIREMENTS: gettext_lazy(
         "Only coordinators and admins of a ministry of health or district health office edit its country's requirements."
     ),

@@ -1,0 +1,736 @@
+"""Needs, missions and roles: authoring, host confirmation and the mission lifecycle.
+
+Applications and assignments (capacity, overlap, concurrency) come in applications.py.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from medmissions.accounts.models import User
+from medmissions.audit.services import log_action, snapshot
+from medmissions.core.errors import Conflict, NotAllowed, ValidationFailed
+from medmissions.core.mail import send_on_commit
+from medmissions.missions.choices import (
+    OPEN_MISSION_STATUSES,
+    AssignmentStatus,
+    EvaluationSide,
+    MissionStatus,
+    NeedPriority,
+    NeedStatus,
+    TeamType,
+)
+from medmissions.missions.models import Mission, Need, NeedLine, Role
+from medmissions.organizations.access import Capability, can, require
+from medmissions.organizations.choices import Role as MembershipRole
+from medmissions.organizations.models import Membership, Organization
+from medmissions.partnerships.choices import PartnershipStatus, PartyRole
+from medmissions.partnerships.models import Partnership, PartnershipParty
+from medmissions.sites.models import Site
+
+NEED_FIELDS = ["title", "description", "national_plan_reference", "priority", "earliest_start", "latest_end"]
+MISSION_FIELDS = [
+    "title",
+    "description",
+    "starts_on",
+    "ends_on",
+    "time_zone",
+    "team_type",
+    "capacity",
+    "spiritual_care_agreed",
+]
+
+
+# Needs ------------------------------------------------------------------------------------------
+
+
+def _are_active_partners(first: Organization, second: Organization) -> bool:
+    return PartnershipParty.objects.filter(
+        organization=second,
+        partnership__status=PartnershipStatus.ACTIVE,
+        partnership__parties__organization=first,
+    ).exists()
+
+
+def _clean_need(data: dict[str, Any]) -> dict[str, Any]:
+    errors: dict[str, str] = {}
+    cleaned = {name: data.get(name) for name in NEED_FIELDS}
+    for name in ("title", "description", "national_plan_reference"):
+        cleaned[name] = (cleaned[name] or "").strip()
+    if not cleaned["title"]:
+        errors["title"] = _("Give the need a title.")
+    if not cleaned["description"]:
+        errors["description"] = _("Describe the need in the host's words.")
+    if cleaned["priority"] in (None, ""):
+        cleaned["priority"] = NeedPriority.NORMAL
+    if cleaned["priority"] not in NeedPriority.values:
+        errors["priority"] = _("Choose a priority.")
+    start, end = cleaned["earliest_start"], cleaned["latest_end"]
+    if not isinstance(start, datetime.date):
+        errors["earliest_start"] = _("Enter the earliest start date.")
+    if not isinstance(end, datetime.date):
+        errors["latest_end"] = _("Enter the latest end date.")
+    elif isinstance(start, datetime.date) and end < start:
+        errors["latest_end"] = _("The window ends before it starts.")
+    if errors:
+        raise ValidationFailed(_("Please correct the highlighted fields."), fields=errors)
+    return cleaned
+
+
+@transaction.atomic
+def create_need(
+    *,
+    actor: User,
+    author: Organization,
+    site: Site,
+    data: dict[str, Any],
+    lines: list[tuple[Any, int]],
+    languages: list[Any] | None = None,
+) -> Need:
+    """A host writes a need for one of its sites, or an active partner proposes one for the host.
+
+    A need written by the host is confirmed at once; a partner's proposal waits for a host admin.
+    """
+    require(actor, author, Capability.MANAGE_MISSIONS)
+    host = site.host_organization
+    if author.pk != host.pk and not _are_active_partners(author, host):
+        raise NotAllowed(
+            _(
+                "Only the host, or an organisation in an active partnership with it, can propose needs for its sites."
+            ),
+            code="not_partner",
+        )
+    cleaned = _clean_need(data)
+    if not lines:
+        raise ValidationFailed(
+            _("Say which specialties are needed, and how many people."),
+            fields={"lines": _("Add at least one line.")},
+        )
+    seen: set[int] = set()
+    for specialty, people in lines:
+        if not isinstance(people, int) or people < 1:
+            raise ValidationFailed(
+                _("Each line needs at least one person."), fields={"lines": str(specialty)}
+            )
+        if specialty.pk in seen:
+            raise ValidationFailed(
+                _("%(specialty)s is listed twice.") % {"specialty": specialty},
+                fields={"lines": str(specialty)},
+            )
+        seen.add(specialty.pk)
+    by_host = author.pk == host.pk
+    need = Need.objects.create(
+        host_organization=host,
+        authored_by=author,
+        site=site,
+        created_by=actor,
+        host_confirmed_by=actor if by_host else None,
+        host_confirmed_at=timezone.now() if by_host else None,
+        **cleaned,
+    )
+    NeedLine.objects.bulk_create(
+        [NeedLine(need=need, specialty=specialty, people=people) for specialty, people in lines]
+    )
+    if languages:
+        need.languages.set(languages)
+    log_action(
+        "missions.need.created",
+        actor=actor,
+        organization=author,
+        obj=need,
+        after=snapshot(need, NEED_FIELDS),
+        data={"lines": [(specialty.slug, people) for specialty, people in lines], "host": host.pk},
+    )
+    if not by_host:
+        admins = Membership.objects.filter(organization=host, role=MembershipRole.ADMIN).select_related(
+            "user"
+        )
+        send_on_commit(
+            "need_proposed",
+            {"need": need, "author": author, "actor": actor},
+            sorted({(m.user.email, m.user.language) for m in admins}),
+        )
+    return need
+
+
+@transaction.atomic
+def confirm_need(need: Need, *, actor: User) -> Need:
+    """A host admin confirms a need a partner proposed; only then can missions answer it."""
+    need = Need.objects.select_for_update().get(pk=need.pk)
+    require(
+        actor,
+        need.host_organization_id,
+        Capability.CONFIRM_AS_HOST,
+        _("Only an admin of the host organisation confirms its needs."),
+    )
+    if need.withdrawn_at is not None:
+        raise Conflict(_("This need was withdrawn."), code="need_withdrawn")
+    if need.host_confirmed_at is not None:
+        raise Conflict(_("This need is already confirmed."), code="need_confirmed")
+    need.host_confirmed_by, need.host_confirmed_at = actor, timezone.now()
+    need.save(update_fields=["host_confirmed_by", "host_confirmed_at", "updated_at"])
+    log_action("missions.need.confirmed", actor=actor, organization=need.host_organization, obj=need)
+    return need
+
+
+@transaction.atomic
+def withdraw_need(need: Need, *, actor: User, reason: str) -> Need:
+    need = Need.objects.select_for_update().get(pk=need.pk)
+    if not (
+        can(actor, need.host_organization_id, Capability.MANAGE_MISSIONS)
+        or can(actor, need.authored_by_id, Capability.MANAGE_MISSIONS)
+    ):
+        raise NotAllowed(_("Only coordinators and admins of the host or of the author withdraw a need."))
+    if need.withdrawn_at is not None:
+        raise Conflict(_("This need is already withdrawn."), code="need_withdrawn")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(_("Say why the need is withdrawn."), fields={"reason": _("Give a reason.")})
+    need.withdrawn_at, need.withdrawn_reason = timezone.now(), reason
+    need.save(update_fields=["withdrawn_at", "withdrawn_reason", "updated_at"])
+    log_action(
+        "missions.need.withdrawn",
+        actor=actor,
+        organization=need.host_organization,
+        obj=need,
+        data={"reason": reason},
+    )
+    return need
+
+
+def need_status(need: Need) -> NeedStatus:
+    """Open / partly met / met, from the active assignments of live missions answering the need.
+
+    A line counts as met by active assignments whose role specialty is the line's specialty or
+    lies below it in the taxonomy.
+    """
+    from medmissions.missions.models import Assignment
+    from medmissions.volunteers.readiness import _SpecialtyTree
+
+    if need.withdrawn_at is not None:
+        return NeedStatus.WITHDRAWN
+    if need.host_confirmed_at is None:
+        return NeedStatus.AWAITING_HOST
+    tree = _SpecialtyTree()
+    assigned = list(
+        Assignment.objects.filter(
+            mission__needs=need,
+            status=AssignmentStatus.ACTIVE,
+            mission__status__in=[
+                *OPEN_MISSION_STATUSES,
+                MissionStatus.CLOSING,
+                MissionStatus.COMPLETED,
+                MissionStatus.EVALUATED,
+            ],
+        )
+        .exclude(mission__status=MissionStatus.CANCELLED)
+        .values_list("role__specialty_id", flat=True)
+    )
+    met_lines = 0
+    any_progress = False
+    lines = list(need.lines.all())
+    for line in lines:
+        count = sum(
+            1 for specialty_id in assigned if line.specialty_id in tree.ancestors_and_self(specialty_id)
+        )
+        any_progress = any_progress or count > 0
+        if count >= line.people:
+            met_lines += 1
+    if lines and met_lines == len(lines):
+        return NeedStatus.MET
+    return NeedStatus.PARTLY_MET if any_progress else NeedStatus.OPEN
+
+
+# Missions ---------------------------------------------------------------------------------------
+
+
+def _clean_mission(data: dict[str, Any]) -> dict[str, Any]:
+    import zoneinfo
+
+    errors: dict[str, str] = {}
+    cleaned = {name: data.get(name) for name in MISSION_FIELDS}
+    cleaned["title"] = (cleaned["title"] or "").strip()
+    cleaned["description"] = (cleaned["description"] or "").strip()
+    cleaned["spiritual_care_agreed"] = bool(cleaned["spiritual_care_agreed"])
+    cleaned["time_zone"] = cleaned["time_zone"] or "UTC"
+    cleaned["team_type"] = cleaned["team_type"] or TeamType.NOT_EMERGENCY
+    if not cleaned["title"]:
+        errors["title"] = _("Give the mission a title.")
+    start, end = cleaned["starts_on"], cleaned["ends_on"]
+    if not isinstance(start, datetime.date):
+        errors["starts_on"] = _("Enter the start date.")
+    if not isinstance(end, datetime.date):
+        errors["ends_on"] = _("Enter the end date.")
+    elif isinstance(start, datetime.date) and end < start:
+        errors["ends_on"] = _("The mission ends before it starts.")
+    if cleaned["team_type"] not in TeamType.values:
+        errors["team_type"] = _("Choose a team type.")
+    capacity = cleaned["capacity"]
+    if not isinstance(capacity, int) or isinstance(capacity, bool) or capacity < 1:
+        errors["capacity"] = _("Capacity is a number of people, at least 1.")
+    try:
+        zoneinfo.ZoneInfo(str(cleaned["time_zone"]))
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        errors["time_zone"] = _("Choose a time zone from the list.")
+    if errors:
+        raise ValidationFailed(_("Please correct the highlighted fields."), fields=errors)
+    return cleaned
+
+
+def _party_organization(
+    mission_or_partnership: Mission | Partnership, actor: User, capability: Capability
+) -> Organization:
+    partnership = (
+        mission_or_partnership.partnership
+        if isinstance(mission_or_partnership, Mission)
+        else mission_or_partnership
+    )
+    for party in partnership.parties.select_related("organization"):
+        if can(actor, party.organization, capability):
+            return party.organization
+    raise NotAllowed(
+        _("Only coordinators and admins of a party to the partnership plan its missions."),
+        code="not_party_manager",
+    )
+
+
+@transaction.atomic
+def create_mission(
+    *,
+    actor: User,
+    partnership: Partnership,
+    site: Site,
+    data: dict[str, Any],
+    needs: list[Need],
+    services: list[Any] | None = None,
+) -> Mission:
+    """Draft a mission of an active partnership at one of the host's sites, answering its needs."""
+    organization = _party_organization(partnership, actor, Capability.MANAGE_MISSIONS)
+    if partnership.status != PartnershipStatus.ACTIVE:
+        raise Conflict(
+            _("Missions belong to an active partnership; this one is not active."),
+            code="partnership_not_active",
+        )
+    host_ids = set(partnership.parties.filter(role=PartyRole.HOST).values_list("organization_id", flat=True))
+    if site.host_organization_id not in host_ids:
+        raise ValidationFailed(
+            _("The site must belong to a host of the partnership."),
+            fields={"site": _("Choose a host's site.")},
+        )
+    if not needs:
+        raise ValidationFailed(
+            _("A mission answers at least one need defined by the host."),
+            fields={"needs": _("Choose a need.")},
+        )
+    for need in needs:
+        if (
+            need.host_organization_id not in host_ids
+            or need.host_confirmed_at is None
+            or need.withdrawn_at is not None
+        ):
+            raise ValidationFailed(
+                _("“%(need)s” is not an open, host-confirmed need of this partnership's host.")
+                % {"need": need},
+                fields={"needs": str(need)},
+            )
+    cleaned = _clean_mission(data)
+    mission = Mission.objects.create(
+        partnership=partnership, site=site, created_by=actor, status=MissionStatus.DRAFT, **cleaned
+    )
+    mission.needs.set(needs)
+    if services:
+        mission.services.set(services)
+    log_action(
+        "missions.mission.created",
+        actor=actor,
+        organization=organization,
+        obj=mission,
+        after=snapshot(mission, [*MISSION_FIELDS, "needs", "services"]),
+    )
+    return mission
+
+
+def _lock(mission: Mission) -> Mission:
+    return Mission.objects.select_for_update().get(pk=mission.pk)
+
+
+def _host_ids(mission: Mission) -> set[int]:
+    return set(
+        mission.partnership.parties.filter(role=PartyRole.HOST).values_list("organization_id", flat=True)
+    )
+
+
+def _set_status(
+    mission: Mission,
+    *,
+    actor: User,
+    organization: Organization,
+    target: str,
+    data: dict[str, Any] | None = None,
+) -> Mission:
+    before = mission.status
+    mission.status = target
+    mission.save(update_fields=["status", "updated_at"])
+    log_action(
+        f"missions.mission.{target}",
+        actor=actor,
+        organization=organization,
+        obj=mission,
+        before={"status": before},
+        after={"status": target},
+        data=data,
+    )
+    return mission
+
+
+def _refuse(mission: Mission, allowed: set[str], message: str) -> None:
+    if mission.status not in allowed:
+        raise Conflict(message % {"status": mission.get_status_display().lower()}, code="invalid_transition")
+
+
+@transaction.atomic
+def submit_for_host_confirmation(mission: Mission, *, actor: User) -> Mission:
+    organization = _party_organization(mission, actor, Capability.MANAGE_MISSIONS)
+    mission = _lock(mission)
+    _refuse(
+        mission, {MissionStatus.DRAFT}, _("Only a draft can be sent to the host; this mission is %(status)s.")
+    )
+    if not mission.roles.exists():
+        raise ValidationFailed(_("Add at least one role before asking the host to confirm."), code="no_roles")
+    _set_status(mission, actor=actor, organization=organization, target=MissionStatus.AWAITING_HOST)
+    admins = Membership.objects.filter(
+        organization_id__in=_host_ids(mission), role=MembershipRole.ADMIN
+    ).select_related("user")
+    send_on_commit(
+        "mission_awaiting_host",
+        {"mission": mission, "actor": actor},
+        sorted({(m.user.email, m.user.language) for m in admins}),
+    )
+    return mission
+
+
+@transaction.atomic
+def host_confirm(mission: Mission, *, actor: User) -> Mission:
+    """A host admin confirms the mission; only then does it recruit."""
+    mission = _lock(mission)
+    host = next(
+        (org_id for org_id in _host_ids(mission) if can(actor, org_id, Capability.CONFIRM_AS_HOST)), None
+    )
+    if host is None:
+        raise NotAllowed(
+            _("Only an admin of the host organisation confirms a mission."), code="not_host_admin"
+        )
+    _refuse(
+        mission,
+        {MissionStatus.AWAITING_HOST},
+        _("Only a mission awaiting the host can be confirmed; this one is %(status)s."),
+    )
+    mission.host_confirmed_by, mission.host_confirmed_at = actor, timezone.now()
+    mission.save(update_fields=["host_confirmed_by", "host_confirmed_at", "updated_at"])
+    return _set_status(
+        mission, actor=actor, organization=Organization.objects.get(pk=host), target=MissionStatus.RECRUITING
+    )
+
+
+@transaction.atomic
+def return_to_draft(mission: Mission, *, actor: User, reason: str) -> Mission:
+    """The host sends a mission back for changes instead of confirming it."""
+    mission = _lock(mission)
+    host = next(
+        (org_id for org_id in _host_ids(mission) if can(actor, org_id, Capability.CONFIRM_AS_HOST)), None
+    )
+    if host is None:
+        raise NotAllowed(
+            _("Only an admin of the host organisation can send a mission back."), code="not_host_admin"
+        )
+    _refuse(
+        mission,
+        {MissionStatus.AWAITING_HOST},
+        _("Only a mission awaiting the host can be sent back; this one is %(status)s."),
+    )
+    if not (reason or "").strip():
+        raise ValidationFailed(
+            _("Tell the sending team what to change."), fields={"reason": _("Give a reason.")}
+        )
+    return _set_status(
+        mission,
+        actor=actor,
+        organization=Organization.objects.get(pk=host),
+        target=MissionStatus.DRAFT,
+        data={"reason": reason.strip()},
+    )
+
+
+def unready_assignments(mission: Mission, *, today: datetime.date | None = None) -> dict[int, list[str]]:
+    """Assignment id → unmet, unwaived requirement keys (readiness through the mission's end)."""
+    from medmissions.volunteers.readiness import RoleRequirements, readiness_for_people
+
+    assignments = list(
+        mission.assignments.filter(status=AssignmentStatus.ACTIVE)
+        .select_related("role", "person")
+        .prefetch_related("waivers", "role__extra_credentials", "role__languages")
+    )
+    blocking: dict[int, list[str]] = {}
+    for assignment in assignments:
+        role = assignment.role
+        requirements = RoleRequirements(
+            credential_types=list(role.extra_credentials.all()),
+            specialty=role.specialty,
+            minimum_proficiency=role.minimum_proficiency,
+            languages=list(role.languages.all()),
+        )
+        result = readiness_for_people(
+            [assignment.person_id],
+            mission.site.country.code,
+            assignment.starts_on,
+            assignment.ends_on,
+            requirements,
+            today=today,
+        )[assignment.person_id]
+        waived = {waiver.requirement_key for waiver in assignment.waivers.all()}
+        keys = [check.key for check in result.unmet if check.key not in waived]
+        if (
+            role.supervisor_required_for_trainees
+            and assignment.person.is_trainee
+            and assignment.supervisor_id is None
+        ):
+            keys.append("supervisor")
+        if keys:
+            blocking[assignment.pk] = keys
+    return blocking
+
+
+@transaction.atomic
+def mark_ready(mission: Mission, *, actor: User) -> Mission:
+    """Recruiting → ready, once every assignment is ready or its gaps were waived by the host."""
+    organization = _party_organization(mission, actor, Capability.MANAGE_MISSIONS)
+    mission = _lock(mission)
+    _refuse(
+        mission,
+        {MissionStatus.RECRUITING},
+        _("Only a recruiting mission can become ready; this one is %(status)s."),
+    )
+    if not mission.assignments.filter(status=AssignmentStatus.ACTIVE).exists():
+        raise ValidationFailed(_("Nobody is assigned yet."), code="no_assignments")
+    blocking = unready_assignments(mission)
+    if blocking:
+        raise ValidationFailed(
+            _(
+                "%(count)d assignment(s) are not ready; see the readiness board. The host may waive a requirement with a reason."
+            )
+            % {"count": len(blocking)},
+            code="assignments_not_ready",
+        )
+    return _set_status(mission, actor=actor, organization=organization, target=MissionStatus.READY)
+
+
+@transaction.atomic
+def start_field_work(mission: Mission, *, actor: User) -> Mission:
+    organization = _party_organization(mission, actor, Capability.MANAGE_MISSIONS)
+    mission = _lock(mission)
+    _refuse(
+        mission, {MissionStatus.READY}, _("Only a ready mission goes into the field; this one is %(status)s.")
+    )
+    return _set_status(mission, actor=actor, organization=organization, target=MissionStatus.IN_FIELD)
+
+
+@transaction.atomic
+def start_closing(mission: Mission, *, actor: User) -> Mission:
+    organization = _party_organization(mission, actor, Capability.MANAGE_MISSIONS)
+    mission = _lock(mission)
+    _refuse(
+        mission,
+        {MissionStatus.IN_FIELD},
+        _("Only a mission in the field can start closing; this one is %(status)s."),
+    )
+    return _set_status(mission, actor=actor, organization=organization, target=MissionStatus.CLOSING)
+
+
+@transaction.atomic
+def complete(mission: Mission, *, actor: User) -> Mission:
+    """Closing → completed; refused without a handover plan (continuity of care)."""
+    organization = _party_organization(mission, actor, Capability.MANAGE_MISSIONS)
+    mission = _lock(mission)
+    _refuse(
+        mission,
+        {MissionStatus.CLOSING},
+        _("Only a closing mission can be completed; this one is %(status)s."),
+    )
+    if not hasattr(mission, "handover_plan"):
+        raise ValidationFailed(
+            _("Write the handover plan first: the local lead, referral pathways and follow-up tasks."),
+            code="no_handover_plan",
+        )
+    return _set_status(mission, actor=actor, organization=organization, target=MissionStatus.COMPLETED)
+
+
+@transaction.atomic
+def mark_evaluated(mission: Mission, *, actor: User) -> Mission:
+    """Completed → evaluated, once both the host and the visiting side have written their evaluation."""
+    organization = _party_organization(mission, actor, Capability.MANAGE_MISSIONS)
+    mission = _lock(mission)
+    _refuse(
+        mission,
+        {MissionStatus.COMPLETED},
+        _("Only a completed mission can be marked evaluated; this one is %(status)s."),
+    )
+    sides = set(mission.evaluations.values_list("side", flat=True))
+    missing = [label for value, label in EvaluationSide.choices if value not in sides]
+    if missing:
+        raise ValidationFailed(
+            _("Both sides evaluate the mission. Still missing: %(sides)s.")
+            % {"sides": ", ".join(str(m) for m in missing)},
+            code="evaluations_missing",
+        )
+    return _set_status(mission, actor=actor, organization=organization, target=MissionStatus.EVALUATED)
+
+
+@transaction.atomic
+def cancel(mission: Mission, *, actor: User, reason: str) -> Mission:
+    """Cancel a mission that has not finished; everyone affected is told (on commit)."""
+    from medmissions.missions.models import Application
+
+    organization = _party_organization(mission, actor, Capability.MANAGE_MISSIONS)
+    mission = _lock(mission)
+    _refuse(
+        mission, set(OPEN_MISSION_STATUSES), _("A mission that is %(status)s can no longer be cancelled.")
+    )
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(
+            _("Say why the mission is cancelled; everyone affected will be told."),
+            fields={"reason": _("Give a reason.")},
+        )
+    mission.cancelled_reason = reason
+    mission.save(update_fields=["cancelled_reason", "updated_at"])
+    recipients: set[tuple[str, str | None]] = set()
+    for application in Application.objects.filter(role__mission=mission).select_related("person__user"):
+        user = application.person.user
+        if user is not None:
+            recipients.add((user.email, user.language))
+        elif application.person.email:
+            recipients.add((application.person.email, None))
+    party_ids = mission.partnership.parties.values_list("organization_id", flat=True)
+    for membership in Membership.objects.filter(
+        organization_id__in=party_ids, role__in=[MembershipRole.ADMIN, MembershipRole.COORDINATOR]
+    ).select_related("user"):
+        recipients.add((membership.user.email, membership.user.language))
+    _set_status(
+        mission,
+        actor=actor,
+        organization=organization,
+        target=MissionStatus.CANCELLED,
+        data={"reason": reason},
+    )
+    send_on_commit(
+        "mission_cancelled",
+        {"mission": mission, "reason": reason, "organization": organization},
+        sorted(recipients, key=lambda r: r[0]),
+    )
+    return mission
+
+
+# Roles ------------------------------------------------------------------------------------------
+
+ROLE_FIELDS = [
+    "title",
+    "specialty",
+    "minimum_proficiency",
+    "people_needed",
+    "scope_of_practice",
+    "supervisor_required_for_trainees",
+]
+
+
+def _clean_role(data: dict[str, Any]) -> dict[str, Any]:
+    from medmissions.volunteers.choices import Proficiency
+    from medmissions.volunteers.models import Specialty
+
+    errors: dict[str, str] = {}
+    cleaned = {name: data.get(name) for name in ROLE_FIELDS}
+    cleaned["title"] = (cleaned["title"] or "").strip()
+    cleaned["scope_of_practice"] = (cleaned["scope_of_practice"] or "").strip()
+    cleaned["supervisor_required_for_trainees"] = cleaned["supervisor_required_for_trainees"] is not False
+    if not cleaned["title"]:
+        errors["title"] = _("Give the role a title.")
+    if not isinstance(cleaned["specialty"], Specialty):
+        errors["specialty"] = _("Choose the specialty the role needs.")
+    if cleaned["minimum_proficiency"] in (None, ""):
+        cleaned["minimum_proficiency"] = Proficiency.COMPETENT
+    if cleaned["minimum_proficiency"] not in Proficiency.values:
+        errors["minimum_proficiency"] = _("Choose a proficiency level.")
+    needed = cleaned["people_needed"]
+    if not isinstance(needed, int) or isinstance(needed, bool) or needed < 1:
+        errors["people_needed"] = _("At least one person.")
+    if not cleaned["scope_of_practice"]:
+        errors["scope_of_practice"] = _("Say what people in this role may and may not do at the site.")
+    if errors:
+        raise ValidationFailed(_("Please correct the highlighted fields."), fields=errors)
+    return cleaned
+
+
+@transaction.atomic
+def add_role(
+    mission: Mission,
+    *,
+    actor: User,
+    data: dict[str, Any],
+    extra_credentials=None,
+    courses=None,
+    languages=None,
+) -> Role:
+    organization = _party_organization(mission, actor, Capability.MANAGE_MISSIONS)
+    mission = _lock(mission)
+    _refuse(
+        mission,
+        {MissionStatus.DRAFT, MissionStatus.AWAITING_HOST, MissionStatus.RECRUITING},
+        _("Roles can no longer change: the mission is %(status)s."),
+    )
+    cleaned = _clean_role(data)
+    planned = sum(mission.roles.values_list("people_needed", flat=True)) + cleaned["people_needed"]
+    if planned > mission.capacity:
+        raise ValidationFailed(
+            _("The roles would need %(planned)d people; the mission's capacity is %(capacity)d.")
+            % {"planned": planned, "capacity": mission.capacity},
+            fields={"people_needed": _("Over the mission's capacity.")},
+        )
+    role = Role.objects.create(mission=mission, **cleaned)
+    if extra_credentials:
+        role.extra_credentials.set(extra_credentials)
+    if courses:
+        role.required_courses.set(courses)
+    if languages:
+        role.languages.set(languages)
+    log_action(
+        "missions.role.created",
+        actor=actor,
+        organization=organization,
+        obj=role,
+        after=snapshot(role, ROLE_FIELDS),
+        data={"mission": mission.pk},
+    )
+    return role
+
+
+@transaction.atomic
+def delete_role(role: Role, *, actor: User) -> None:
+    """Refused while anyone holds an assignment in the role."""
+    organization = _party_organization(role.mission, actor, Capability.MANAGE_MISSIONS)
+    if role.assignments.filter(status=AssignmentStatus.ACTIVE).exists():
+        raise Conflict(
+            _("People are assigned to this role; remove or move them first."), code="role_has_assignments"
+        )
+    log_action(
+        "missions.role.deleted",
+        actor=actor,
+        organization=organization,
+        obj=role,
+        before=snapshot(role, ROLE_FIELDS),
+        data={"mission": role.mission_id},
+    )
+    role.delete()
