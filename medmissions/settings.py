@@ -218,6 +218,9 @@ NINJA_PAGINATION_MAX_LIMIT = 200
 CREDENTIAL_RENEWAL_WINDOW_DAYS = env_int("CREDENTIAL_RENEWAL_WINDOW_DAYS", 90)
 CREDENTIAL_REMINDER_DAYS = [90, 30, 7]
 
+# Two assignments of one person may overlap by this many days (travel and hand-over).
+ASSIGNMENT_HANDOVER_TOLERANCE_DAYS = env_int("ASSIGNMENT_HANDOVER_TOLERANCE_DAYS", 1)
+
 # Bulk import of people: largest file and most rows per file.
 MAX_IMPORT_UPLOAD_BYTES = env_int("MAX_IMPORT_UPLOAD_BYTES", 10 * 1024 * 1024)
 MAX_IMPORT_ROWS = env_int("MAX_IMPORT_ROWS", 5000)
