@@ -23,15 +23,12 @@ class NeedQuerySet(models.QuerySet["Need"]):
     def visible_to(self, user) -> NeedQuerySet:
         """Needs of the user's organisations (as host or author) and of their partners' hosts."""
         from medmissions.organizations.access import access_for
-        from medmissions.partnerships.models import PartnershipParty, PartnershipStatus
+        from medmissions.partnerships.models import partner_organization_ids
 
         if user is None or not user.is_authenticated:
             return self.none()
         own = access_for(user).organization_ids()
-        partners = PartnershipParty.objects.filter(
-            partnership__parties__organization_id__in=own,
-            partnership__status__in=[PartnershipStatus.ACTIVE, PartnershipStatus.PAUSED],
-        ).values("organization_id")
+        partners = partner_organization_ids(own)
         return self.filter(
             Q(host_organization_id__in=own) | Q(authored_by_id__in=own) | Q(host_organization_id__in=partners)
         ).distinct()

@@ -25,7 +25,7 @@ from medmissions.missions.choices import (
     NeedStatus,
     TeamType,
 )
-from medmissions.missions.models import Mission, Need, NeedLine, Role
+from medmissions.missions.models import Assignment, Mission, Need, NeedLine, Role
 from medmissions.organizations.access import Capability, can, require
 from medmissions.organizations.choices import Role as MembershipRole
 from medmissions.organizations.models import Membership, Organization
@@ -209,14 +209,13 @@ def need_status(need: Need) -> NeedStatus:
     A line counts as met by active assignments whose role specialty is the line's specialty or
     lies below it in the taxonomy.
     """
-    from medmissions.missions.models import Assignment
-    from medmissions.volunteers.readiness import _SpecialtyTree
+    from medmissions.volunteers.readiness import SpecialtyTree
 
     if need.withdrawn_at is not None:
         return NeedStatus.WITHDRAWN
     if need.host_confirmed_at is None:
         return NeedStatus.AWAITING_HOST
-    tree = _SpecialtyTree()
+    tree = SpecialtyTree()
     assigned = list(
         Assignment.objects.filter(
             mission__needs=need,
@@ -475,23 +474,34 @@ def unready_assignments(mission: Mission, *, today: datetime.date | None = None)
         .select_related("role", "person")
         .prefetch_related("waivers", "role__extra_credentials", "role__languages")
     )
-    blocking: dict[int, list[str]] = {}
+    # One batch per role and date range (usually one per role), not one evaluation per person.
+    groups: dict[tuple[int, datetime.date, datetime.date], list[Assignment]] = {}
     for assignment in assignments:
-        role = assignment.role
+        groups.setdefault((assignment.role_id, assignment.starts_on, assignment.ends_on), []).append(
+            assignment
+        )
+    results = {}
+    for (_role_id, starts_on, ends_on), members in groups.items():
+        role = members[0].role
         requirements = RoleRequirements(
             credential_types=list(role.extra_credentials.all()),
             specialty=role.specialty,
             minimum_proficiency=role.minimum_proficiency,
             languages=list(role.languages.all()),
         )
-        result = readiness_for_people(
-            [assignment.person_id],
+        batch = readiness_for_people(
+            [member.person_id for member in members],
             mission.site.country.code,
-            assignment.starts_on,
-            assignment.ends_on,
+            starts_on,
+            ends_on,
             requirements,
             today=today,
-        )[assignment.person_id]
+        )
+        results.update({member.pk: batch[member.person_id] for member in members})
+    blocking: dict[int, list[str]] = {}
+    for assignment in assignments:
+        role = assignment.role
+        result = results[assignment.pk]
         waived = {waiver.requirement_key for waiver in assignment.waivers.all()}
         keys = [check.key for check in result.unmet if check.key not in waived]
         if (

@@ -27,14 +27,11 @@ from medmissions.partnerships.choices import (
     Principle,
 )
 from medmissions.partnerships.models import ActionItem, HealthCheck, Partnership, PrincipleScore
-
-
-def _party_organizations(partnership: Partnership) -> list[Organization]:
-    return [party.organization for party in partnership.parties.select_related("organization")]
+from medmissions.partnerships.services import party_organizations
 
 
 def _manager_in(partnership: Partnership, actor: User, capability: Capability) -> Organization:
-    organizations = _party_organizations(partnership)
+    organizations = party_organizations(partnership)
     for organization in organizations:
         if can(actor, organization, capability):
             return organization
@@ -163,7 +160,7 @@ class HealthCheckResults:
 
 def results(check: HealthCheck) -> HealthCheckResults:
     """Every party's scores side by side; a principle is a gap if scored low or far apart."""
-    organizations = _party_organizations(check.partnership)
+    organizations = party_organizations(check.partnership)
     scores = {(s.organization_id, s.principle): s for s in check.scores.all()}
     actions: dict[int, list[ActionItem]] = {}
     for item in check.partnership.action_items.outstanding().select_related("owner_organization"):
@@ -333,7 +330,7 @@ def update_action_item(item: ActionItem, *, actor: User, data: dict[str, Any]) -
     """Coordinators of any party edit everything; members of the owner organisation update the status."""
     partnership = item.partnership
     is_manager = any(
-        can(actor, org, Capability.RUN_HEALTH_CHECKS) for org in _party_organizations(partnership)
+        can(actor, org, Capability.RUN_HEALTH_CHECKS) for org in party_organizations(partnership)
     )
     is_owner_member = can(actor, item.owner_organization_id, Capability.CONTRIBUTE)
     if not (is_manager or is_owner_member):

@@ -23,7 +23,19 @@ __all__ = [
     "PartnershipStatus",
     "PartyRole",
     "PrincipleScore",
+    "partner_organization_ids",
 ]
+
+
+def partner_organization_ids(organization_ids, *, include_proposed: bool = False) -> models.QuerySet:
+    """A subquery of the organisations in an active or paused partnership (optionally also a
+    proposed one) with any of ``organization_ids`` — including those organisations themselves."""
+    statuses = [PartnershipStatus.ACTIVE, PartnershipStatus.PAUSED]
+    if include_proposed:
+        statuses.append(PartnershipStatus.PROPOSED)
+    return PartnershipParty.objects.filter(
+        partnership__parties__organization_id__in=organization_ids, partnership__status__in=statuses
+    ).values("organization_id")
 
 
 class PartnershipQuerySet(models.QuerySet["Partnership"]):

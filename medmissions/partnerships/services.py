@@ -27,7 +27,7 @@ FIELDS = ["title", "shared_goals", "start_date", "end_date", "next_review_date",
 AUDITED_FIELDS = [*FIELDS, "focus_areas", "mou", "status"]
 
 
-def _party_organizations(partnership: Partnership) -> list[Organization]:
+def party_organizations(partnership: Partnership) -> list[Organization]:
     return [party.organization for party in partnership.parties.select_related("organization")]
 
 
@@ -144,7 +144,7 @@ def _lock(partnership: Partnership) -> Partnership:
 
 def _require_party_manager(partnership: Partnership, actor: User) -> Organization:
     """The first party organisation in which ``actor`` may manage partnerships (for the audit entry)."""
-    organizations = _party_organizations(partnership)
+    organizations = party_organizations(partnership)
     require_any(actor, organizations, Capability.MANAGE_PARTNERSHIPS)
     return next(org for org in organizations if can(actor, org, Capability.MANAGE_PARTNERSHIPS))
 

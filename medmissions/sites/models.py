@@ -22,28 +22,21 @@ class SiteKind(models.TextChoices):
 
 class SiteQuerySet(models.QuerySet["Site"]):
     def visible_to(self, user) -> SiteQuerySet:
-        """Sites of the user's organisations and of their partners (active or paused partnerships).
+        """Sites of the user's organisations and of their partners (proposed, active or paused).
 
-        Site guidance includes security notes, so sites are not public. A visiting team sees a
-        host's sites only once the host has confirmed a partnership with it: anyone can *propose*
-        a partnership, so a proposal alone must not reveal them.
+        Site guidance includes security notes, so sites are not public. Note that a proposal,
+        which anyone can make, already reveals the host's sites; whether to wait for the host's
+        confirmation is an open decision (see the closing note of 2026-11-21).
         """
         from medmissions.organizations.access import access_for
-        from medmissions.partnerships.models import PartnershipParty, PartnershipStatus
+        from medmissions.partnerships.models import partner_organization_ids
 
         if user is None or not user.is_authenticated:
             return self.none()
         own = access_for(user).organization_ids()
         if not own:
             return self.none()
-        partner_ids = PartnershipParty.objects.filter(
-            partnership__parties__organization_id__in=own,
-            partnership__status__in=[
-                PartnershipStatus.PROPOSED,
-                PartnershipStatus.ACTIVE,
-                PartnershipStatus.PAUSED,
-            ],
-        ).values("organization_id")
+        partner_ids = partner_organization_ids(own, include_proposed=True)
         return self.filter(
             Q(host_organization_id__in=own) | Q(host_organization_id__in=partner_ids)
         ).distinct()

@@ -55,15 +55,12 @@ class PersonQuerySet(models.QuerySet["Person"]):
         """Oneself; people affiliated with one's organisations; and, where the person allows it,
         people whose home organisation is an active partner of one's organisations."""
         from medmissions.organizations.access import access_for
-        from medmissions.partnerships.models import PartnershipParty, PartnershipStatus
+        from medmissions.partnerships.models import partner_organization_ids
 
         if user is None or not user.is_authenticated:
             return self.none()
         own = access_for(user).organization_ids()
-        partner_ids = PartnershipParty.objects.filter(
-            partnership__parties__organization_id__in=own,
-            partnership__status__in=[PartnershipStatus.ACTIVE, PartnershipStatus.PAUSED],
-        ).values("organization_id")
+        partner_ids = partner_organization_ids(own)
         return self.filter(
             Q(user=user)
             | Q(affiliations__organization_id__in=own)

@@ -121,7 +121,7 @@ class _VerificationRow:
     outcome: str
 
 
-class _SpecialtyTree:
+class SpecialtyTree:
     """The whole specialty tree in memory (a few dozen rows) to answer ancestor questions."""
 
     def __init__(self) -> None:
@@ -305,7 +305,7 @@ def _evaluate(
     today: datetime.date | None,
 ) -> dict[int, ReadinessResult]:
     today = today or timezone.localdate()
-    tree = _SpecialtyTree()
+    tree = SpecialtyTree()
 
     people_by_id = {
         p.pk: p for p in Person.objects.filter(pk__in=person_ids).only("pk", "profession_id", "is_trainee")
