@@ -117,5 +117,10 @@ def _register_routers() -> None:
     for prefix, router, tags in volunteer_routes:
         api.add_router(prefix, router, tags=tags)
 
+    from medmissions.missions.api import ROUTES as mission_routes
+
+    for prefix, router, tags in mission_routes:
+        api.add_router(prefix, router, tags=tags)
+
 
 _register_routers()

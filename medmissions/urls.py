@@ -12,6 +12,7 @@ urlpatterns = [
     path("sites/", include("medmissions.sites.urls")),
     path("partnerships/", include("medmissions.partnerships.urls")),
     path("volunteers/", include("medmissions.volunteers.urls")),
+    path("missions/", include("medmissions.missions.urls")),
     path("api/v1/", api.urls),
     path("staff/admin/", admin.site.urls),
 ]

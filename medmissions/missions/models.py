@@ -336,6 +336,24 @@ class Assignment(models.Model):
     status = models.CharField(
         _("status"), max_length=20, choices=AssignmentStatus.choices, default=AssignmentStatus.ACTIVE
     )
+    removed_reason = models.TextField(_("reason for removal"), blank=True)
+    removed_at = models.DateTimeField(_("removed at"), null=True, blank=True)
+    hours = models.DecimalField(
+        _("volunteer hours"),
+        max_digits=6,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        help_text=_(
+            "Hours served, logged by the volunteer (or a coordinator) and approved by a coordinator."
+        ),
+    )
+    hours_note = models.TextField(_("note on hours"), blank=True)
+    hours_logged_at = models.DateTimeField(_("hours logged at"), null=True, blank=True)
+    hours_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    hours_approved_at = models.DateTimeField(_("hours approved at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -445,3 +463,102 @@ class Evaluation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.mission} — {self.get_side_display()}"
+
+
+class Announcement(models.Model):
+    """A message from the coordinators to everyone assigned, sent by email and shown in the app."""
+
+    mission = models.ForeignKey(Mission, on_delete=models.CASCADE, related_name="announcements")
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("message"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("sent at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("announcement")
+        verbose_name_plural = _("announcements")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.subject
+
+
+class MissionMessage(models.Model):
+    """One post in a mission's message thread (the team, its coordinators and the host)."""
+
+    mission = models.ForeignKey(Mission, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    body = models.TextField(_("message"))
+    created_at = models.DateTimeField(_("posted at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return self.body[:60]
+
+
+class SavedSearch(models.Model):
+    """Opportunity filters a person saved; new recruiting missions that match are emailed to them."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_searches"
+    )
+    name = models.CharField(_("name"), max_length=120)
+    filters = models.JSONField(_("filters"), default=dict, blank=True)
+    email_alerts = models.BooleanField(_("email me new matches"), default=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    last_sent_at = models.DateTimeField(_("last alert sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("saved search")
+        verbose_name_plural = _("saved searches")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SavedSearchMatch(models.Model):
+    """A mission already sent for a saved search, so each match is emailed once (unique, race-safe)."""
+
+    saved_search = models.ForeignKey(SavedSearch, on_delete=models.CASCADE, related_name="matches")
+    mission = models.ForeignKey(Mission, on_delete=models.CASCADE, related_name="+")
+    notified_at = models.DateTimeField(_("notified at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("saved-search match")
+        verbose_name_plural = _("saved-search matches")
+        constraints = [
+            models.UniqueConstraint(fields=["saved_search", "mission"], name="saved_search_match_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.saved_search}: {self.mission_id}"
+
+
+class CalendarFeed(models.Model):
+    """A secret address for a person's assignments as an iCalendar feed (calendar apps cannot sign in).
+
+    The token is the only credential, so it is long and random, reading it is read-only, and the
+    owner can replace it at any time, which breaks the old address.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed"
+    )
+    token = models.CharField(_("token"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("calendar feed")
+        verbose_name_plural = _("calendar feeds")
+
+    def __str__(self) -> str:
+        return str(self.user)

@@ -466,53 +466,10 @@ def return_to_draft(mission: Mission, *, actor: User, reason: str) -> Mission:
 
 
 def unready_assignments(mission: Mission, *, today: datetime.date | None = None) -> dict[int, list[str]]:
-    """Assignment id → unmet, unwaived requirement keys (readiness through the mission's end)."""
-    from medmissions.volunteers.readiness import RoleRequirements, readiness_for_people
+    """Assignment id → unmet, unwaived requirement keys (see board.readiness_board)."""
+    from medmissions.missions.board import unready_assignments as board_unready
 
-    assignments = list(
-        mission.assignments.filter(status=AssignmentStatus.ACTIVE)
-        .select_related("role", "person")
-        .prefetch_related("waivers", "role__extra_credentials", "role__languages")
-    )
-    # One batch per role and date range (usually one per role), not one evaluation per person.
-    groups: dict[tuple[int, datetime.date, datetime.date], list[Assignment]] = {}
-    for assignment in assignments:
-        groups.setdefault((assignment.role_id, assignment.starts_on, assignment.ends_on), []).append(
-            assignment
-        )
-    results = {}
-    for (_role_id, starts_on, ends_on), members in groups.items():
-        role = members[0].role
-        requirements = RoleRequirements(
-            credential_types=list(role.extra_credentials.all()),
-            specialty=role.specialty,
-            minimum_proficiency=role.minimum_proficiency,
-            languages=list(role.languages.all()),
-        )
-        batch = readiness_for_people(
-            [member.person_id for member in members],
-            mission.site.country.code,
-            starts_on,
-            ends_on,
-            requirements,
-            today=today,
-        )
-        results.update({member.pk: batch[member.person_id] for member in members})
-    blocking: dict[int, list[str]] = {}
-    for assignment in assignments:
-        role = assignment.role
-        result = results[assignment.pk]
-        waived = {waiver.requirement_key for waiver in assignment.waivers.all()}
-        keys = [check.key for check in result.unmet if check.key not in waived]
-        if (
-            role.supervisor_required_for_trainees
-            and assignment.person.is_trainee
-            and assignment.supervisor_id is None
-        ):
-            keys.append("supervisor")
-        if keys:
-            blocking[assignment.pk] = keys
-    return blocking
+    return board_unready(mission, today=today)
 
 
 @transaction.atomic

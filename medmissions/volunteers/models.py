@@ -113,6 +113,13 @@ class Person(models.Model):
         choices=ProfileVisibility.choices,
         default=ProfileVisibility.ORGANISATIONS,
     )
+    value_tags = models.ManyToManyField(
+        "organizations.ValueTag",
+        verbose_name=_("values that matter to me"),
+        blank=True,
+        related_name="+",
+        help_text=_("Opportunity search shows how many of these each organisation shares."),
+    )
     merged_into = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_from"
     )
