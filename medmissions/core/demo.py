@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from medmissions.accounts.models import User
-from medmissions.core import demo_volunteers
+from medmissions.core import demo_missions, demo_volunteers
 from medmissions.core.models import Language
 from medmissions.organizations import services as organization_services
 from medmissions.organizations.choices import OrganizationKind, Role
@@ -1595,6 +1595,7 @@ class DemoSummary:
     health_checks: int = 0
     action_items: int = 0
     volunteers: int = 0
+    missions: int = 0
 
 
 def is_loaded() -> bool:
@@ -1872,6 +1873,7 @@ def build() -> DemoSummary:
     items = _create_action_items(people, organizations, partnerships, by_round, today)
     _backdate(partnerships, checks, people)
     volunteers = demo_volunteers.build(people, organizations, today)
+    missions = demo_missions.build(people, organizations, today)
     return DemoSummary(
         organizations=len(organizations),
         people=len(people),
@@ -1880,6 +1882,7 @@ def build() -> DemoSummary:
         health_checks=len(checks),
         action_items=len(items),
         volunteers=len(volunteers),
+        missions=len(missions),
     )
 
 
@@ -1942,6 +1945,12 @@ def format_logins(site_url: str) -> str:
         f"  Upload, verify, ready: {email_for('omar.haddad')} (volunteer surgeon) uploaded his licence; it awaits",
         f"    verification. {email_for('priya.nair')} (Kestrel) verifies it, and Omar is ready to serve in Uganda.",
         f"  A rejected passport scan and a BLS certificate expiring this week: {email_for('isabel.reyes')}.",
+        f"  Apply to a mission: {email_for('omar.haddad')} → Opportunities → “Elgon hernia and safe-surgery camp”;",
+        f"    {email_for('priya.nair')} accepts him on its Applications tab; its Team tab shows who is not ready yet.",
+        f"  Host confirms a mission and a proposed need: {email_for('achieng.odhiambo')} (“Siaya rural teaching",
+        f"    clinic placement”), {email_for('moses.wanyama')} (Dashboard → “Waiting for the host”).",
+        f"  A team in the field (announcements, thread, calendar feed): {email_for('isabel.reyes')};",
+        "    close-out with hours to approve: “Elgon orthopaedic trauma week”.",
         f"  Platform staff: {email_for(STAFF_LOGIN)} → {site_url}/staff/admin/ (and verifying organisations).",
         "",
     ]

@@ -56,6 +56,7 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
         "today": today,
     }
     context.update(_volunteer_summary(request, access, today))
+    context.update(_missions_summary(request, access, today))
     return render(request, "core/dashboard.html", context)
 
 
@@ -94,3 +95,48 @@ def _volunteer_summary(request: AuthenticatedHttpRequest, access, today: datetim
         summary["awaiting_verification"] = awaiting_queryset(organization, today=today).count()
         summary["vetting_organization"] = organization
     return summary
+
+
+def _missions_summary(request: AuthenticatedHttpRequest, access, today: datetime.date) -> dict:
+    """The missions side of the dashboard: the person's own applications, upcoming assignments and
+    team announcements; what waits for them as a host admin or a coordinator."""
+    from medmissions.missions import closeout, team
+    from medmissions.missions.choices import ApplicationStatus, AssignmentStatus, MissionStatus
+    from medmissions.missions.models import Application, Assignment, Mission, Need
+    from medmissions.partnerships.choices import PartyRole
+
+    user = request.user
+    host_admin_ids = access.organization_ids(Capability.CONFIRM_AS_HOST)
+    return {
+        "my_open_applications": Application.objects.filter(
+            person__user=user,
+            status__in=[
+                ApplicationStatus.SUBMITTED,
+                ApplicationStatus.SHORTLISTED,
+                ApplicationStatus.WAITLISTED,
+            ],
+        ).count(),
+        "my_upcoming_assignments": Assignment.objects.filter(
+            person__user=user, status=AssignmentStatus.ACTIVE, ends_on__gte=today
+        )
+        .exclude(mission__status=MissionStatus.CANCELLED)
+        .select_related("mission", "role")
+        .order_by("starts_on")[:5],
+        "team_announcements": team.recent_announcements_for(user),
+        "missions_awaiting_host": Mission.objects.filter(
+            status=MissionStatus.AWAITING_HOST,
+            partnership__parties__role=PartyRole.HOST,
+            partnership__parties__organization_id__in=host_admin_ids,
+        ).distinct()[:10]
+        if host_admin_ids
+        else [],
+        "needs_awaiting_host": Need.objects.filter(
+            host_organization_id__in=host_admin_ids, host_confirmed_at__isnull=True, withdrawn_at__isnull=True
+        )[:10]
+        if host_admin_ids
+        else [],
+        "hours_to_approve": list(
+            closeout.hours_awaiting_approval(user).select_related("mission", "person")[:10]
+        ),
+        "open_follow_ups": list(closeout.open_follow_ups_for_host(user)[:10]),
+    }

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from medmissions.missions.choices import AssignmentStatus, MissionStatus
@@ -43,7 +43,10 @@ def get_mission_or_404(user: Any, pk: int, *, include_opportunities: bool = Fals
         raise Http404
     queryset = visible_missions(user)
     if include_opportunities:
-        queryset = (queryset | opportunities()).distinct()
+        # visible_to() is distinct(), which cannot be OR-ed with a plain queryset; combine by id.
+        queryset = Mission.objects.filter(
+            Q(pk__in=queryset.values("pk")) | Q(pk__in=opportunities().values("pk"))
+        )
     mission = queryset.filter(pk=pk).select_related("partnership", "site", "site__host_organization").first()
     if mission is None:
         raise Http404

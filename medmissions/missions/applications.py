@@ -6,6 +6,7 @@ import datetime
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -14,7 +15,7 @@ from medmissions.audit.services import log_action
 from medmissions.core.errors import Conflict, NotAllowed, ValidationFailed
 from medmissions.core.mail import send_on_commit
 from medmissions.missions.choices import ApplicationStatus, AssignmentStatus, MissionStatus
-from medmissions.missions.models import Application, Assignment, Role
+from medmissions.missions.models import Application, Assignment, Mission, Role
 from medmissions.missions.services import _party_organization
 from medmissions.organizations.access import Capability
 from medmissions.organizations.choices import Role as MembershipRole
@@ -104,6 +105,11 @@ def withdraw(application: Application, *, actor: User) -> Application:
     freed = Assignment.objects.filter(application=application, status=AssignmentStatus.ACTIVE).update(
         status=AssignmentStatus.WITHDRAWN
     )
+    if freed:
+        # Trainees this person supervised need a new supervisor; the board shows the gap again.
+        Assignment.objects.filter(
+            mission=application.role.mission, status=AssignmentStatus.ACTIVE, supervisor=application.person
+        ).update(supervisor=None)
     before = application.status
     application.status = ApplicationStatus.WITHDRAWN
     application.save(update_fields=["status", "updated_at"])
@@ -271,3 +277,15 @@ def accept(
         "application_decided", {"application": application}, _applicant_recipient(application.person)
     )
     return assignment
+
+
+def supervisor_candidates(mission: Mission, *, exclude_person_id: int | None = None) -> QuerySet[Person]:
+    """Who may supervise someone accepted on ``mission``: people already actively assigned to it
+    who are not trainees themselves (the reviewer picks one when accepting, e.g. for a trainee)."""
+    people = Person.objects.filter(
+        pk__in=Assignment.objects.filter(mission=mission, status=AssignmentStatus.ACTIVE).values("person_id"),
+        is_trainee=False,
+    )
+    if exclude_person_id is not None:
+        people = people.exclude(pk=exclude_person_id)
+    return people.order_by("full_name", "pk")

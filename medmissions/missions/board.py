@@ -102,7 +102,9 @@ def readiness_board(
     assignments_query = (
         mission.assignments.filter(status=AssignmentStatus.ACTIVE)
         .select_related("role__specialty", "person", "supervisor")
-        .prefetch_related("waivers", "role__extra_credentials", "role__languages", "role__required_courses")
+        .prefetch_related(
+            "waivers__waived_by", "role__extra_credentials", "role__languages", "role__required_courses"
+        )
         .order_by("role__title", "person__full_name")
     )
     if person_user is not None:

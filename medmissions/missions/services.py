@@ -6,11 +6,14 @@ Applications and assignments (capacity, overlap, concurrency) come in applicatio
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from medmissions.accounts.models import User
 from medmissions.audit.services import log_action, snapshot
@@ -82,6 +85,27 @@ def _clean_need(data: dict[str, Any]) -> dict[str, Any]:
     return cleaned
 
 
+def _check_lines(lines: list[tuple[Any, int]]) -> None:
+    """At least one line; each a specialty, listed once, for at least one person."""
+    if not lines:
+        raise ValidationFailed(
+            _("Say which specialties are needed, and how many people."),
+            fields={"lines": _("Add at least one line.")},
+        )
+    seen: set[int] = set()
+    for specialty, people in lines:
+        if not isinstance(people, int) or people < 1:
+            raise ValidationFailed(
+                _("Each line needs at least one person."), fields={"lines": str(specialty)}
+            )
+        if specialty.pk in seen:
+            raise ValidationFailed(
+                _("%(specialty)s is listed twice.") % {"specialty": specialty},
+                fields={"lines": str(specialty)},
+            )
+        seen.add(specialty.pk)
+
+
 @transaction.atomic
 def create_need(
     *,
@@ -106,23 +130,7 @@ def create_need(
             code="not_partner",
         )
     cleaned = _clean_need(data)
-    if not lines:
-        raise ValidationFailed(
-            _("Say which specialties are needed, and how many people."),
-            fields={"lines": _("Add at least one line.")},
-        )
-    seen: set[int] = set()
-    for specialty, people in lines:
-        if not isinstance(people, int) or people < 1:
-            raise ValidationFailed(
-                _("Each line needs at least one person."), fields={"lines": str(specialty)}
-            )
-        if specialty.pk in seen:
-            raise ValidationFailed(
-                _("%(specialty)s is listed twice.") % {"specialty": specialty},
-                fields={"lines": str(specialty)},
-            )
-        seen.add(specialty.pk)
+    _check_lines(lines)
     by_host = author.pk == host.pk
     need = Need.objects.create(
         host_organization=host,
@@ -209,40 +217,75 @@ def need_status(need: Need) -> NeedStatus:
     A line counts as met by active assignments whose role specialty is the line's specialty or
     lies below it in the taxonomy.
     """
+    return need_statuses([need])[need.pk]
+
+
+# Missions whose assignments count towards their needs: all but cancelled ones.
+_COUNTING_MISSION_STATUSES = [
+    *OPEN_MISSION_STATUSES,
+    MissionStatus.CLOSING,
+    MissionStatus.COMPLETED,
+    MissionStatus.EVALUATED,
+]
+
+
+def need_statuses(needs: Iterable[Need]) -> dict[int, NeedStatus]:
+    """``need_status`` of many needs at once (need id → status) in a fixed number of queries.
+
+    List pages and the API call it once per page instead of once per need.
+    """
     from medmissions.volunteers.readiness import SpecialtyTree
 
-    if need.withdrawn_at is not None:
-        return NeedStatus.WITHDRAWN
-    if need.host_confirmed_at is None:
-        return NeedStatus.AWAITING_HOST
-    tree = SpecialtyTree()
-    assigned = list(
-        Assignment.objects.filter(
-            mission__needs=need,
+    needs = list(needs)
+    result: dict[int, NeedStatus] = {}
+    live = []
+    for need in needs:
+        if need.withdrawn_at is not None:
+            result[need.pk] = NeedStatus.WITHDRAWN
+        elif need.host_confirmed_at is None:
+            result[need.pk] = NeedStatus.AWAITING_HOST
+        else:
+            live.append(need.pk)
+    if not live:
+        return result
+    lines: dict[int, list[NeedLine]] = {pk: [] for pk in live}
+    for line in NeedLine.objects.filter(need_id__in=live).order_by("pk"):
+        lines[line.need_id].append(line)
+    missions_of: dict[int, set[int]] = {pk: set() for pk in live}
+    for need_id, mission_id in Mission.needs.through.objects.filter(need_id__in=live).values_list(
+        "need_id", "mission_id"
+    ):
+        missions_of[need_id].add(mission_id)
+    assigned: dict[int, list[int]] = {}
+    mission_ids = set().union(*missions_of.values())
+    if mission_ids:
+        for mission_id, specialty_id in Assignment.objects.filter(
+            mission_id__in=mission_ids,
             status=AssignmentStatus.ACTIVE,
-            mission__status__in=[
-                *OPEN_MISSION_STATUSES,
-                MissionStatus.CLOSING,
-                MissionStatus.COMPLETED,
-                MissionStatus.EVALUATED,
-            ],
-        )
-        .exclude(mission__status=MissionStatus.CANCELLED)
-        .values_list("role__specialty_id", flat=True)
-    )
-    met_lines = 0
-    any_progress = False
-    lines = list(need.lines.all())
-    for line in lines:
-        count = sum(
-            1 for specialty_id in assigned if line.specialty_id in tree.ancestors_and_self(specialty_id)
-        )
-        any_progress = any_progress or count > 0
-        if count >= line.people:
-            met_lines += 1
-    if lines and met_lines == len(lines):
-        return NeedStatus.MET
-    return NeedStatus.PARTLY_MET if any_progress else NeedStatus.OPEN
+            mission__status__in=_COUNTING_MISSION_STATUSES,
+        ).values_list("mission_id", "role__specialty_id"):
+            assigned.setdefault(mission_id, []).append(specialty_id)
+    tree = SpecialtyTree()
+    for pk in live:
+        specialties = [
+            specialty_id for mission_id in missions_of[pk] for specialty_id in assigned.get(mission_id, [])
+        ]
+        met_lines = 0
+        any_progress = False
+        for line in lines[pk]:
+            count = sum(
+                1
+                for specialty_id in specialties
+                if line.specialty_id in tree.ancestors_and_self(specialty_id)
+            )
+            any_progress = any_progress or count > 0
+            if count >= line.people:
+                met_lines += 1
+        if lines[pk] and met_lines == len(lines[pk]):
+            result[pk] = NeedStatus.MET
+        else:
+            result[pk] = NeedStatus.PARTLY_MET if any_progress else NeedStatus.OPEN
+    return result
 
 
 # Missions ---------------------------------------------------------------------------------------
@@ -298,6 +341,59 @@ def _party_organization(
     )
 
 
+def _check_needs(needs: list[Need], host_ids: set[int], *, kept: Iterable[int] = ()) -> None:
+    """At least one need; each an open, host-confirmed need of a host of the partnership.
+
+    Needs in ``kept`` (already answered by the mission being edited) may stay even if the host
+    has withdrawn them since: the mission did answer them.
+    """
+    if not needs:
+        raise ValidationFailed(
+            _("A mission answers at least one need defined by the host."),
+            fields={"needs": _("Choose a need.")},
+        )
+    kept = set(kept)
+    for need in needs:
+        if need.pk in kept and need.host_organization_id in host_ids:
+            continue
+        if (
+            need.host_organization_id not in host_ids
+            or need.host_confirmed_at is None
+            or need.withdrawn_at is not None
+        ):
+            raise ValidationFailed(
+                _("“%(need)s” is not an open, host-confirmed need of this partnership's host.")
+                % {"need": need},
+                fields={"needs": str(need)},
+            )
+
+
+SPIRITUAL_CARE = "spiritual-care"
+
+
+def spiritual_care_ids() -> set[int]:
+    """The spiritual-care service and everything below it in the capability taxonomy."""
+    from medmissions.organizations.models import Capability as CapabilityTerm
+
+    return CapabilityTerm.objects.filter(slug=SPIRITUAL_CARE).with_descendants()
+
+
+def _check_spiritual_care(services: Iterable[Any], *, agreed: bool) -> None:
+    """Spiritual care is offered only where the host has agreed (and never as a condition of care)."""
+    services = list(services)
+    if not services or agreed:
+        return
+    chosen = [service for service in services if service.pk in spiritual_care_ids()]
+    if chosen:
+        raise ValidationFailed(
+            _(
+                "Spiritual-care services are offered only where the host has agreed. Tick the host's agreement or remove %(services)s."
+            )
+            % {"services": ", ".join(str(service) for service in chosen)},
+            fields={"services": _("The host has not agreed to spiritual-care services.")},
+        )
+
+
 @transaction.atomic
 def create_mission(
     *,
@@ -321,23 +417,9 @@ def create_mission(
             _("The site must belong to a host of the partnership."),
             fields={"site": _("Choose a host's site.")},
         )
-    if not needs:
-        raise ValidationFailed(
-            _("A mission answers at least one need defined by the host."),
-            fields={"needs": _("Choose a need.")},
-        )
-    for need in needs:
-        if (
-            need.host_organization_id not in host_ids
-            or need.host_confirmed_at is None
-            or need.withdrawn_at is not None
-        ):
-            raise ValidationFailed(
-                _("“%(need)s” is not an open, host-confirmed need of this partnership's host.")
-                % {"need": need},
-                fields={"needs": str(need)},
-            )
+    _check_needs(needs, host_ids)
     cleaned = _clean_mission(data)
+    _check_spiritual_care(services or [], agreed=cleaned["spiritual_care_agreed"])
     mission = Mission.objects.create(
         partnership=partnership, site=site, created_by=actor, status=MissionStatus.DRAFT, **cleaned
     )
@@ -614,6 +696,21 @@ ROLE_FIELDS = [
 ]
 
 
+def _check_role_spiritual_care(mission: Mission, specialty: Any) -> None:
+    """Chaplaincy and other spiritual-care roles only where the host agreed to spiritual care."""
+    from medmissions.volunteers.models import Specialty
+    from medmissions.volunteers.readiness import SpecialtyTree
+
+    if mission.spiritual_care_agreed or specialty is None:
+        return
+    spiritual = Specialty.objects.filter(slug=SPIRITUAL_CARE).values_list("pk", flat=True).first()
+    if spiritual is not None and spiritual in SpecialtyTree().ancestors_and_self(specialty.pk):
+        raise ValidationFailed(
+            _("Spiritual-care roles are possible only where the host has agreed to spiritual care."),
+            fields={"specialty": _("The host has not agreed to spiritual care on this mission.")},
+        )
+
+
 def _clean_role(data: dict[str, Any]) -> dict[str, Any]:
     from medmissions.volunteers.choices import Proficiency
     from medmissions.volunteers.models import Specialty
@@ -659,6 +756,7 @@ def add_role(
         _("Roles can no longer change: the mission is %(status)s."),
     )
     cleaned = _clean_role(data)
+    _check_role_spiritual_care(mission, cleaned["specialty"])
     planned = sum(mission.roles.values_list("people_needed", flat=True)) + cleaned["people_needed"]
     if planned > mission.capacity:
         raise ValidationFailed(
@@ -686,11 +784,21 @@ def add_role(
 
 @transaction.atomic
 def delete_role(role: Role, *, actor: User) -> None:
-    """Refused while anyone holds an assignment in the role."""
+    """Refused while anyone holds an assignment in the role, or once anyone has (the record stays)."""
     organization = _party_organization(role.mission, actor, Capability.MANAGE_MISSIONS)
+    mission = _lock(role.mission)
+    _refuse(
+        mission,
+        {MissionStatus.DRAFT, MissionStatus.AWAITING_HOST, MissionStatus.RECRUITING},
+        _("Roles can no longer change: the mission is %(status)s."),
+    )
     if role.assignments.filter(status=AssignmentStatus.ACTIVE).exists():
         raise Conflict(
             _("People are assigned to this role; remove or move them first."), code="role_has_assignments"
+        )
+    if role.assignments.exists():
+        raise Conflict(
+            _("People have held this role before; it stays for the record."), code="role_has_history"
         )
     log_action(
         "missions.role.deleted",
@@ -701,3 +809,329 @@ def delete_role(role: Role, *, actor: User) -> None:
         data={"mission": role.mission_id},
     )
     role.delete()
+
+
+# Planning: editing needs, missions and roles ------------------------------------------------------
+
+
+def _line_summary(need: Need) -> list[list[Any]]:
+    return sorted([[line.specialty.slug, line.people] for line in need.lines.select_related("specialty")])
+
+
+@transaction.atomic
+def update_need(
+    need: Need,
+    *,
+    actor: User,
+    data: dict[str, Any],
+    site: Site | None = None,
+    lines: list[tuple[Any, int]] | None = None,
+    languages: list[Any] | None = None,
+) -> Need:
+    """Change a need: coordinators and admins of the host or of the author, until it is withdrawn.
+
+    Fields missing from ``data`` keep their value; ``site``, ``lines`` and ``languages`` change
+    only when given. The site stays one of the host's. When the proposing partner changes a need
+    the host has already confirmed, it goes back to the host for confirmation: the host
+    confirmed what it read, not what it became.
+    """
+    need = Need.objects.select_for_update().get(pk=need.pk)
+    as_host = can(actor, need.host_organization_id, Capability.MANAGE_MISSIONS)
+    if not (as_host or can(actor, need.authored_by_id, Capability.MANAGE_MISSIONS)):
+        raise NotAllowed(_("Only coordinators and admins of the host or of the author change a need."))
+    if need.withdrawn_at is not None:
+        raise Conflict(_("This need was withdrawn and can no longer change."), code="need_withdrawn")
+    cleaned = _clean_need({name: data.get(name, getattr(need, name)) for name in NEED_FIELDS})
+    if site is not None and site.host_organization_id != need.host_organization_id:
+        raise ValidationFailed(
+            _("A need stays at one of its host's sites."),
+            fields={"site": _("Choose a site of %(host)s.") % {"host": need.host_organization}},
+        )
+    if lines is not None:
+        _check_lines(lines)
+    audited = [*NEED_FIELDS, "site", "languages"]
+    before = {**snapshot(need, audited), "lines": _line_summary(need)}
+    for name, value in cleaned.items():
+        setattr(need, name, value)
+    if site is not None:
+        need.site = site
+    need.save(update_fields=[*NEED_FIELDS, "site", "updated_at"])
+    if lines is not None:
+        need.lines.all().delete()
+        NeedLine.objects.bulk_create(
+            [NeedLine(need=need, specialty=specialty, people=people) for specialty, people in lines]
+        )
+    if languages is not None:
+        need.languages.set(languages)
+    after = {**snapshot(need, audited), "lines": _line_summary(need)}
+    reconfirm = not as_host and need.host_confirmed_at is not None and before != after
+    if reconfirm:
+        need.host_confirmed_by, need.host_confirmed_at = None, None
+        need.save(update_fields=["host_confirmed_by", "host_confirmed_at", "updated_at"])
+    log_action(
+        "missions.need.updated",
+        actor=actor,
+        organization=need.host_organization if as_host else need.authored_by,
+        obj=need,
+        before=before,
+        after=after,
+        data={"returned_to_host": True} if reconfirm else None,
+    )
+    if reconfirm:
+        admins = Membership.objects.filter(
+            organization_id=need.host_organization_id, role=MembershipRole.ADMIN
+        ).select_related("user")
+        send_on_commit(
+            "planning_need_changed",
+            {"need": need, "author": need.authored_by, "actor": actor},
+            sorted({(m.user.email, m.user.language) for m in admins}),
+        )
+    return need
+
+
+EDITABLE_MISSION_STATUSES: set[str] = {
+    MissionStatus.DRAFT,
+    MissionStatus.AWAITING_HOST,
+    MissionStatus.RECRUITING,
+}
+
+
+@transaction.atomic
+def update_mission(
+    mission: Mission,
+    *,
+    actor: User,
+    data: dict[str, Any],
+    needs: list[Need] | None = None,
+    services: list[Any] | None = None,
+) -> Mission:
+    """Change a mission while it is planned or recruiting (coordinators and admins of a party).
+
+    Fields missing from ``data`` keep their value; ``needs`` and ``services`` change only when
+    given. The dates are frozen once anyone holds a place: assignments carry them, and other
+    missions' overlap checks were made against them.
+    """
+    organization = _party_organization(mission, actor, Capability.MANAGE_MISSIONS)
+    mission = _lock(mission)
+    _refuse(
+        mission,
+        EDITABLE_MISSION_STATUSES,
+        _("Only a mission being planned or recruiting can be edited; this one is %(status)s."),
+    )
+    cleaned = _clean_mission({name: data.get(name, getattr(mission, name)) for name in MISSION_FIELDS})
+    if (cleaned["starts_on"], cleaned["ends_on"]) != (mission.starts_on, mission.ends_on):
+        # Lock the roles as accept() does, so nobody is accepted under the old dates meanwhile.
+        list(Role.objects.select_for_update().filter(mission=mission).values_list("pk", flat=True))
+        held = mission.assignments.filter(status=AssignmentStatus.ACTIVE).count()
+        if held:
+            message = ngettext(
+                "The dates cannot change: %(count)d person already holds a place on this mission.",
+                "The dates cannot change: %(count)d people already hold a place on this mission.",
+                held,
+            ) % {"count": held}
+            changed = [name for name in ("starts_on", "ends_on") if cleaned[name] != getattr(mission, name)]
+            raise Conflict(message, code="dates_locked", fields=dict.fromkeys(changed, message))
+    planned = sum(mission.roles.values_list("people_needed", flat=True))
+    if cleaned["capacity"] < planned:
+        raise ValidationFailed(
+            _("The roles already need %(planned)d people; the capacity cannot be lower.")
+            % {"planned": planned},
+            fields={"capacity": _("At least %(planned)d.") % {"planned": planned}},
+        )
+    if needs is not None:
+        _check_needs(needs, _host_ids(mission), kept=mission.needs.values_list("pk", flat=True))
+    current_services = list(mission.services.all())
+    final_services = current_services if services is None else list(services)
+    _check_spiritual_care(final_services, agreed=cleaned["spiritual_care_agreed"])
+    if mission.host_confirmed_at is not None:
+        spiritual = spiritual_care_ids()
+        added = {s.pk for s in final_services} - {s.pk for s in current_services}
+        if (added & spiritual) or (cleaned["spiritual_care_agreed"] and not mission.spiritual_care_agreed):
+            raise Conflict(
+                _("Spiritual care can be added only before the host confirms the mission."),
+                code="host_already_confirmed",
+                fields={"services": _("The host confirmed the mission without spiritual care.")},
+            )
+    audited = [*MISSION_FIELDS, "needs", "services"]
+    before = snapshot(mission, audited)
+    for name, value in cleaned.items():
+        setattr(mission, name, value)
+    mission.save(update_fields=[*MISSION_FIELDS, "updated_at"])
+    if needs is not None:
+        mission.needs.set(needs)
+    if services is not None:
+        mission.services.set(services)
+    log_action(
+        "missions.mission.updated",
+        actor=actor,
+        organization=organization,
+        obj=mission,
+        before=before,
+        after=snapshot(mission, audited),
+    )
+    return mission
+
+
+ROLE_RELATIONS = ["languages", "extra_credentials", "required_courses"]
+
+
+@transaction.atomic
+def update_role(
+    role: Role,
+    *,
+    actor: User,
+    data: dict[str, Any],
+    extra_credentials=None,
+    courses=None,
+    languages=None,
+) -> Role:
+    """Change a role under the rules of ``add_role`` (mission status, capacity).
+
+    It cannot offer fewer places than people already hold, nor change specialty under them.
+    """
+    organization = _party_organization(role.mission, actor, Capability.MANAGE_MISSIONS)
+    mission = _lock(role.mission)
+    _refuse(
+        mission,
+        {MissionStatus.DRAFT, MissionStatus.AWAITING_HOST, MissionStatus.RECRUITING},
+        _("Roles can no longer change: the mission is %(status)s."),
+    )
+    # The same row lock as accept(), so the places counted below stay counted.
+    role = Role.objects.select_for_update(of=("self",)).select_related("specialty").get(pk=role.pk)
+    cleaned = _clean_role({name: data.get(name, getattr(role, name)) for name in ROLE_FIELDS})
+    _check_role_spiritual_care(role.mission, cleaned["specialty"])
+    held = role.assignments.filter(status=AssignmentStatus.ACTIVE).count()
+    if cleaned["people_needed"] < held:
+        raise Conflict(
+            ngettext(
+                "%(count)d person already holds this role; it cannot offer fewer places.",
+                "%(count)d people already hold this role; it cannot offer fewer places.",
+                held,
+            )
+            % {"count": held},
+            code="role_places_taken",
+            fields={"people_needed": _("At least %(count)d.") % {"count": held}},
+        )
+    if held and cleaned["specialty"].pk != role.specialty_id:
+        raise Conflict(
+            _("People hold this role; its specialty cannot change under them."),
+            code="role_has_assignments",
+            fields={"specialty": _("Keep %(specialty)s.") % {"specialty": role.specialty}},
+        )
+    others = sum(mission.roles.exclude(pk=role.pk).values_list("people_needed", flat=True))
+    planned = others + cleaned["people_needed"]
+    if planned > mission.capacity:
+        raise ValidationFailed(
+            _("The roles would need %(planned)d people; the mission's capacity is %(capacity)d.")
+            % {"planned": planned, "capacity": mission.capacity},
+            fields={"people_needed": _("Over the mission's capacity.")},
+        )
+    audited = [*ROLE_FIELDS, *ROLE_RELATIONS]
+    before = snapshot(role, audited)
+    for name, value in cleaned.items():
+        setattr(role, name, value)
+    role.save(update_fields=ROLE_FIELDS)
+    if extra_credentials is not None:
+        role.extra_credentials.set(extra_credentials)
+    if courses is not None:
+        role.required_courses.set(courses)
+    if languages is not None:
+        role.languages.set(languages)
+    log_action(
+        "missions.role.updated",
+        actor=actor,
+        organization=organization,
+        obj=role,
+        before=before,
+        after=snapshot(role, audited),
+        data={"mission": mission.pk},
+    )
+    return role
+
+
+# The lifecycle as a table: which transition runs from which statuses, and who may ask for it.
+# The service functions above keep every rule; the table only lets the pages and the API offer
+# the transitions that make sense and dispatch a slug to its function.
+
+
+@dataclass(frozen=True)
+class MissionTransition:
+    slug: str
+    run: Callable[..., Mission]
+    sources: frozenset[str]
+    host_admin_only: bool = False  # else: coordinators and admins of any party
+    needs_reason: bool = False
+
+
+MISSION_TRANSITIONS: dict[str, MissionTransition] = {
+    transition.slug: transition
+    for transition in [
+        MissionTransition("submit", submit_for_host_confirmation, frozenset({MissionStatus.DRAFT})),
+        MissionTransition(
+            "confirm", host_confirm, frozenset({MissionStatus.AWAITING_HOST}), host_admin_only=True
+        ),
+        MissionTransition(
+            "return",
+            return_to_draft,
+            frozenset({MissionStatus.AWAITING_HOST}),
+            host_admin_only=True,
+            needs_reason=True,
+        ),
+        MissionTransition("ready", mark_ready, frozenset({MissionStatus.RECRUITING})),
+        MissionTransition("field", start_field_work, frozenset({MissionStatus.READY})),
+        MissionTransition("closing", start_closing, frozenset({MissionStatus.IN_FIELD})),
+        MissionTransition("complete", complete, frozenset({MissionStatus.CLOSING})),
+        MissionTransition("evaluated", mark_evaluated, frozenset({MissionStatus.COMPLETED})),
+        MissionTransition("cancel", cancel, frozenset(OPEN_MISSION_STATUSES), needs_reason=True),
+    ]
+}
+
+
+def allowed_transitions(mission: Mission, *, can_manage: bool, is_host_admin: bool) -> list[str]:
+    """The transitions someone may ask for on ``mission`` now, by its status and their role.
+
+    The transition's own guards (roles, readiness, handover plan…) may still refuse it, with a reason.
+    """
+    return [
+        transition.slug
+        for transition in MISSION_TRANSITIONS.values()
+        if mission.status in transition.sources
+        and (is_host_admin if transition.host_admin_only else can_manage)
+    ]
+
+
+def run_transition(mission: Mission, transition: str, *, actor: User, reason: str = "") -> Mission:
+    """Run the lifecycle transition named by its slug (see ``MISSION_TRANSITIONS``)."""
+    found = MISSION_TRANSITIONS.get(transition)
+    if found is None:
+        raise ValidationFailed(
+            _("Unknown transition: %(transition)s.") % {"transition": transition},
+            fields={"transition": _("Choose one of: %(names)s.") % {"names": ", ".join(MISSION_TRANSITIONS)}},
+        )
+    if found.needs_reason:
+        return found.run(mission, actor=actor, reason=reason)
+    return found.run(mission, actor=actor)
+
+
+def filter_needs(
+    needs: Any, *, status: str = "", host: Organization | None = None, site: Site | None = None
+) -> Any:
+    """Narrow a queryset of needs; the derived statuses are computed for the candidates only."""
+    if host is not None:
+        needs = needs.filter(host_organization=host)
+    if site is not None:
+        needs = needs.filter(site=site)
+    if status == NeedStatus.WITHDRAWN:
+        return needs.filter(withdrawn_at__isnull=False)
+    if status == NeedStatus.AWAITING_HOST:
+        return needs.filter(withdrawn_at__isnull=True, host_confirmed_at__isnull=True)
+    if status in (NeedStatus.OPEN, NeedStatus.PARTLY_MET, NeedStatus.MET):
+        candidates = [
+            Need(pk=pk, host_confirmed_at=confirmed_at)
+            for pk, confirmed_at in needs.filter(
+                withdrawn_at__isnull=True, host_confirmed_at__isnull=False
+            ).values_list("pk", "host_confirmed_at")
+        ]
+        statuses = need_statuses(candidates)
+        return needs.filter(pk__in=[pk for pk, value in statuses.items() if value == status])
+    return needs

@@ -194,11 +194,25 @@ def detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "action_items": partnership.action_items.select_related("owner_organization") if is_party else [],
         "add_party_form": AddPartyForm(),
         "status_choices": PartnershipStatus,
+        "missions": _missions_of(request, partnership) if is_party else [],
+        "can_plan_missions": partnership.status == PartnershipStatus.ACTIVE
+        and any(access.can(p.organization_id, Capability.MANAGE_MISSIONS) for p in partnership.parties.all()),
     }
     if is_party:
         rounds, rows = health.trend(partnership)
         context.update({"trend_rounds": rounds, "trend_rows": rows})
     return render(request, "partnerships/detail.html", context)
+
+
+def _missions_of(request: AuthenticatedHttpRequest, partnership: Partnership) -> list:
+    from medmissions.missions.models import Mission
+
+    return list(
+        Mission.objects.visible_to(request.user)
+        .filter(partnership=partnership)
+        .select_related("site")
+        .order_by("-starts_on")[:20]
+    )
 
 
 @login_required

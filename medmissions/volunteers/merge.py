@@ -155,6 +155,38 @@ def _copy_affiliations(keep: Person, merge: Person) -> list[dict[str, Any]]:
 
 
 @transaction.atomic
+def _move_mission_records(keep: Person, merge: Person) -> int:
+    """Applications, assignments and course completions follow the record that lives on, except
+    where the kept record already has its own for the same role, mission or course date (those
+    stay with the merged-away record, which keeps pointing at the kept one)."""
+    from medmissions.missions.choices import AssignmentStatus
+    from medmissions.missions.models import Application, Assignment, Completion
+
+    moved = (
+        Application.objects.filter(person=merge)
+        .exclude(role_id__in=Application.objects.filter(person=keep).values("role_id"))
+        .update(person=keep)
+    )
+    moved += (
+        Assignment.objects.filter(person=merge)
+        .exclude(
+            mission_id__in=Assignment.objects.filter(person=keep, status=AssignmentStatus.ACTIVE).values(
+                "mission_id"
+            )
+        )
+        .update(person=keep)
+    )
+    Assignment.objects.filter(supervisor=merge).update(supervisor=keep)
+    for completion in Completion.objects.filter(person=merge):
+        if not Completion.objects.filter(
+            person=keep, course_id=completion.course_id, completed_on=completion.completed_on
+        ).exists():
+            completion.person = keep
+            completion.save(update_fields=["person"])
+            moved += 1
+    return moved
+
+
 def merge_people(
     *, actor: User, organization: Organization, keep: Person, merge: Person, take: Iterable[str] = ()
 ) -> Person:
@@ -177,6 +209,8 @@ def merge_people(
     specialties_moved = _move_specialties(keep, merge)
     languages_moved = _move_languages(keep, merge)
     affiliations_added = _copy_affiliations(keep, merge)
+    keep.value_tags.add(*merge.value_tags.all())
+    missions_moved = _move_mission_records(keep, merge)
     # Records merged into the merged-away one earlier now point at the record that lives on.
     Person.objects.filter(merged_into=merge).update(merged_into=keep)
     merge.merged_into = keep
@@ -197,6 +231,7 @@ def merge_people(
             "languages_moved": languages_moved,
             "availability_moved": availability_moved,
             "affiliations_added": affiliations_added,
+            "mission_records_moved": missions_moved,
         },
     )
     return keep

@@ -48,6 +48,7 @@ from medmissions.accounts.services import normalise_email
 from medmissions.audit.models import AuditEntry
 from medmissions.audit.services import log_action
 from medmissions.core.errors import Conflict, NotAllowed, ValidationFailed
+from medmissions.missions import privacy as missions_privacy
 from medmissions.organizations import services as organization_services
 from medmissions.organizations.choices import Role
 from medmissions.organizations.models import Invitation, Membership, Organization
@@ -127,6 +128,7 @@ def _profile(person: Person) -> dict[str, Any]:
             "email": person.emergency_contact_email,
         },
         "visibility": person.visibility,
+        "value_tags": sorted(person.value_tags.values_list("slug", flat=True)),
         "created_at": _iso(person.created_at),
         "updated_at": _iso(person.updated_at),
     }
@@ -385,6 +387,7 @@ def export_personal_data(user: User, *, actor: Any, include_documents: bool = Fa
             for window in availability
         ],
         "credentials": [_credential(credential, today, include_documents) for credential in credentials],
+        **missions_privacy.export_for(user, people),
         # Entries about the person's own records in full; entries where they only acted on
         # someone else's records without the details, which are about those other people.
         "audit_entries": [_audit_entry(entry, about_them=entry.pk in own_entry_ids) for entry in entries],
@@ -541,6 +544,7 @@ def _erase_person(person: Person, *, actor: User, result: ErasureResult) -> None
     person.date_of_birth = None
     person.years_of_experience = None
     person.employer_leave_approved = False
+    person.value_tags.clear()
     person.user = None
     person.erased_at = timezone.now()
     person.save()
@@ -614,6 +618,8 @@ def erase_account(user: User, *, actor: Any, confirm_email: str | None = None) -
         invitation_ids=[invitation.pk for invitation in invitations],
     )
 
+    # The missions side first, while the people are still linked to the account.
+    missions_privacy.erase_for(user, people)
     for each in people:
         _erase_person(each, actor=user, result=result)
     for membership in memberships:

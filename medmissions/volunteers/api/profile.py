@@ -18,10 +18,12 @@ from ninja.pagination import PageNumberPagination, paginate
 from medmissions.core.errors import ValidationFailed
 from medmissions.core.models import Language
 from medmissions.lib.pagination import MappedQuerySet
+from medmissions.missions import discovery
 from medmissions.organizations.access import Capability, get_visible_or_404
 from medmissions.organizations.api import _member_organization
-from medmissions.organizations.models import Organization
+from medmissions.organizations.models import Organization, ValueTag
 from medmissions.volunteers import services
+from medmissions.volunteers.access import is_owner
 from medmissions.volunteers.choices import AffiliationKind
 from medmissions.volunteers.models import Affiliation, AvailabilityWindow, Person, Specialty
 from medmissions.volunteers.readiness import readiness
@@ -100,6 +102,9 @@ class PersonOut(Schema):
     languages: list[LanguageOut]
     availability: list[AvailabilityOut]
     affiliations: list[AffiliationOut]
+    value_tags: list[str] | None = Field(
+        None, description="Codes of the values that matter to the person; only for the person themself"
+    )
 
 
 def _affiliation_out(affiliation: Affiliation) -> dict[str, Any]:
@@ -155,6 +160,8 @@ def _person_out(person: Person, user: Any, paths: dict[int, str]) -> dict[str, A
         ],
         "availability": [_window_out(window) for window in person.availability.all()],
         "affiliations": [_affiliation_out(row) for row in services.affiliations_seen_by(user, person)],
+        # Values can reveal beliefs ("faith-based"): only the person sees their own.
+        "value_tags": [tag.slug for tag in person.value_tags.all()] if is_owner(user, person) else None,
     }
     for name in PERSONAL_FIELDS:
         out[name] = getattr(person, name) if personal else None
@@ -163,7 +170,11 @@ def _person_out(person: Person, user: Any, paths: dict[int, str]) -> dict[str, A
 
 def _loaded(queryset):
     return queryset.select_related("profession").prefetch_related(
-        "specialties__specialty", "languages__language", "availability", "affiliations__organization"
+        "specialties__specialty",
+        "languages__language",
+        "availability",
+        "affiliations__organization",
+        "value_tags",
     )
 
 
@@ -231,6 +242,12 @@ class LanguageEntry(Schema):
 
 class LanguagesIn(Schema):
     languages: list[LanguageEntry] = Field(..., max_length=30)
+
+
+class ValueTagsIn(Schema):
+    value_tags: list[str] = Field(
+        ..., max_length=50, description="Value-tag codes (see /reference/value-tags)"
+    )
 
 
 class AvailabilityIn(Schema):
@@ -439,6 +456,23 @@ def set_languages(request, person_id: int, payload: LanguagesIn):
             for entry in payload.languages
         ],
     )
+    return _out(request, person)
+
+
+@router.put(
+    "/{person_id}/value-tags",
+    response=PersonOut,
+    summary="Replace the values that matter to you (your own profile only)",
+)
+def set_value_tags(request, person_id: int, payload: ValueTagsIn):
+    person = _visible(request, person_id)
+    codes = list(dict.fromkeys(payload.value_tags))
+    found = {tag.slug: tag for tag in ValueTag.objects.filter(slug__in=codes)}
+    unknown = [code for code in codes if code not in found]
+    if unknown:
+        message = _("Unknown value tags: %(codes)s.") % {"codes": ", ".join(unknown)}
+        raise ValidationFailed(message, fields={"value_tags": message})
+    discovery.set_value_tags(person, actor=request.user, tags=[found[code] for code in codes])
     return _out(request, person)
 
 

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from medmissions.core.models import Language
-from medmissions.organizations.models import Organization
+from medmissions.organizations.models import Organization, ValueTag
 from medmissions.volunteers.choices import (
     AffiliationKind,
     AvailabilityKind,
@@ -230,6 +230,23 @@ class VisibilityForm(forms.Form):
         help_text=_(
             "Partners see your profession, specialties, languages, availability and organisations, "
             "never your contact details or documents."
+        ),
+    )
+
+
+class ValueTagsForm(forms.Form):
+    """The values that matter to the person, matched against organisations' value tags."""
+
+    # Only a form that was shown changes the values: a post without it leaves them alone.
+    shown = forms.BooleanField(widget=forms.HiddenInput, required=False, initial=True)
+    value_tags = forms.ModelMultipleChoiceField(
+        label=_("Values that matter to me"),
+        queryset=ValueTag.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "Opportunity search shows how many of these each mission's organisations share. "
+            "Only you see them."
         ),
     )
 

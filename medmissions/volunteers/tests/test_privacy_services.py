@@ -45,6 +45,12 @@ from .conftest import PDF_BYTES, credential_type, pdf_upload, specialty
 
 EXPORT_SECTIONS = {
     "format",
+    "applications",
+    "assignments",
+    "course_completions",
+    "saved_searches",
+    "mission_messages",
+    "calendar_feed",
     "account",
     "memberships",
     "api_tokens",

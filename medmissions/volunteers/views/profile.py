@@ -23,6 +23,7 @@ from django.views.decorators.http import require_http_methods
 
 from medmissions.core.errors import DomainError, NotAllowed, apply_to_form
 from medmissions.lib.typing import AuthenticatedHttpRequest
+from medmissions.missions.discovery import set_value_tags
 from medmissions.organizations.access import CAPABILITY_MESSAGES, Capability, access_for, get_visible_or_404
 from medmissions.organizations.current import current_organization
 from medmissions.organizations.models import Organization
@@ -39,6 +40,7 @@ from medmissions.volunteers.forms.profile import (
     ReadinessForm,
     RegisterPersonForm,
     SpecialtyFormSet,
+    ValueTagsForm,
     VisibilityForm,
 )
 from medmissions.volunteers.models import Affiliation, AvailabilityWindow, Credential, Person
@@ -85,7 +87,11 @@ def _url_or_none(name: str, *args: Any) -> str | None:
 
 def _profile_queryset():
     return Person.objects.select_related("profession").prefetch_related(
-        "specialties__specialty", "languages__language", "availability", "affiliations__organization"
+        "specialties__specialty",
+        "languages__language",
+        "availability",
+        "affiliations__organization",
+        "value_tags",
     )
 
 
@@ -147,11 +153,14 @@ def _readiness(request: AuthenticatedHttpRequest, person: Person, organizations,
     return form, result
 
 
-def _sections(person: Person, *, personal: bool) -> dict[str, Any]:
+def _sections(person: Person, *, personal: bool, own: bool = False) -> dict[str, Any]:
     paths = _paths()
     return {
         "person": person,
         "personal": personal,
+        # Values can reveal beliefs ("faith-based"): only the person sees their own.
+        "show_values": own,
+        "value_tags": list(person.value_tags.all()) if own else [],
         "specialties": [
             {"path": paths.get(row.specialty_id, str(row.specialty)), "row": row}
             for row in person.specialties.all()
@@ -175,7 +184,7 @@ def my_profile(request: AuthenticatedHttpRequest) -> HttpResponse:
     form, result = _readiness(request, person, organizations)
     checklist = services.completion_checklist(person)
     context = {
-        **_sections(person, personal=True),
+        **_sections(person, personal=True, own=True),
         "affiliations": affiliations,
         "closed": _closed(person),
         "checklist": checklist,
@@ -373,14 +382,30 @@ class _Wizard:
     def step_visibility(self) -> HttpResponse:
         person = self.person
         form = VisibilityForm(self.request.POST or None, initial={"visibility": person.visibility})
-        return self._profile_form(
-            form,
-            lambda: {
-                "affiliations": list(
-                    person.affiliations.select_related("organization").order_by("organization__name")
-                ),
-                "affiliation_form": AffiliationForm(),
-            },
+        values_form = ValueTagsForm(
+            self.request.POST or None, prefix="values", initial={"value_tags": list(person.value_tags.all())}
+        )
+        if self.request.method == "POST":
+            if form.is_valid() and values_form.is_valid():
+                try:
+                    with transaction.atomic():
+                        services.update_profile(person, actor=self.request.user, data=form.cleaned_data)
+                        if values_form.cleaned_data["shown"]:
+                            set_value_tags(
+                                person, actor=self.request.user, tags=values_form.cleaned_data["value_tags"]
+                            )
+                except DomainError as error:
+                    apply_to_form(form, error)
+                else:
+                    return self.saved()
+            self.failed = True
+        return self.render(
+            form=form,
+            values_form=values_form,
+            affiliations=list(
+                person.affiliations.select_related("organization").order_by("organization__name")
+            ),
+            affiliation_form=AffiliationForm(),
         )
 
 
@@ -597,7 +622,7 @@ def person_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     form, result = _readiness(request, person, organizations, default_org)
     can_edit = not _closed(person) and access.can_edit_profile(request.user, person)
     context = {
-        **_sections(person, personal=personal),
+        **_sections(person, personal=personal, own=access.is_owner(request.user, person)),
         "affiliations": affiliations,
         "organization": organization,
         "is_owner": access.is_owner(request.user, person),

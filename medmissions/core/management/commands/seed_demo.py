@@ -14,7 +14,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import IntegrityError, transaction
 from django.test.utils import override_settings
 
-from medmissions.core import demo, demo_volunteers
+from medmissions.core import demo, demo_missions, demo_volunteers
 from medmissions.core.errors import DomainError
 
 # The services email hosts and parties as they would in real use (proposals, activations, status
@@ -28,8 +28,8 @@ Built = TypeVar("Built")
 
 class Command(BaseCommand):
     help = (
-        "Load a demo network of organisations, sites, partnerships, health checks, people and "
-        "volunteer profiles (one shared password), then print the demo logins. Running it again "
+        "Load a demo network of organisations, sites, partnerships, health checks, people, "
+        "volunteer profiles, needs and missions (one shared password), then print the demo logins. Running it again "
         "creates nothing new."
     )
 
@@ -52,6 +52,14 @@ class Command(BaseCommand):
                     f"The demo network was already loaded; its {len(added)} volunteer profiles were added."
                 )
             self._say(verbosity, message)
+        elif demo.is_loaded() and not demo_missions.is_loaded():
+            # A network loaded before the demo had missions: add its needs and missions, once.
+            missions = self._in_transaction(demo_missions.build_into_loaded_demo, demo_missions.is_loaded)
+            if missions is None:
+                message = "The demo missions were added by another run meanwhile; nothing was created."
+            else:
+                message = f"The demo network was already loaded; its {len(missions)} missions were added."
+            self._say(verbosity, message)
         elif demo.is_loaded():
             if options["skip_if_loaded"]:
                 message = "Demo data already loaded; skipping."
@@ -71,7 +79,7 @@ class Command(BaseCommand):
                         f"Demo network loaded: {summary.organizations} organisations, {summary.people} people, "
                         f"{summary.sites} sites, {summary.partnerships} partnerships, "
                         f"{summary.health_checks} health-check rounds, {summary.action_items} action items, "
-                        f"{summary.volunteers} volunteer profiles. "
+                        f"{summary.volunteers} volunteer profiles, {summary.missions} missions. "
                         "Emails were suppressed while seeding."
                     ),
                 )

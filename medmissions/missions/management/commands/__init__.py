@@ -1,0 +1,1 @@
+"""``medmissions <command>`` commands of the missions app."""
