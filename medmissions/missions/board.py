@@ -9,17 +9,19 @@ supervisor. A requirement the host waived (with a reason, audited) no longer blo
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from medmissions.accounts.models import User
 from medmissions.audit.services import log_action
 from medmissions.core.errors import Conflict, NotAllowed, ValidationFailed
 from medmissions.missions.choices import OPEN_MISSION_STATUSES, AssignmentStatus
-from medmissions.missions.models import Assignment, Completion, Mission, RequirementWaiver
+from medmissions.missions.models import Assignment, Completion, Course, Mission, RequirementWaiver
 from medmissions.organizations.access import Capability, can
 from medmissions.organizations.models import Organization
 from medmissions.partnerships.choices import PartyRole
@@ -51,14 +53,18 @@ class BoardRow:
         return not self.blocking
 
 
-def _course_checks(
-    assignment: Assignment, completions: dict[tuple[int, int], list[datetime.date]], end
-) -> list:
+def course_checks(
+    courses: Iterable[Course], completions: dict[int, list[datetime.date]], end: datetime.date
+) -> list[RequirementCheck]:
+    """One check per required course: completed, and (for courses that lapse) still valid at ``end``.
+
+    ``completions`` maps a course id to the dates one person completed it. The readiness board
+    and the opportunity pages (discovery.py) both use this, so they cannot disagree.
+    """
     checks = []
-    for course in assignment.role.required_courses.all():
+    for course in courses:
         label = _("Course: %(course)s") % {"course": course.title}
-        dates = completions.get((assignment.person_id, course.pk), [])
-        latest = max(dates, default=None)
+        latest = max(completions.get(course.pk, []), default=None)
         key = f"course:{course.slug}"
         if latest is None:
             checks.append(RequirementCheck(key, label, False, _("Not completed yet.")))
@@ -69,12 +75,14 @@ def _course_checks(
                     label,
                     False,
                     _("Completed on %(date)s; it lapses before the mission ends. Take it again.")
-                    % {"date": latest.isoformat()},
+                    % {"date": date_format(latest, "j F Y")},
                 )
             )
         else:
             checks.append(
-                RequirementCheck(key, label, True, _("Completed on %(date)s.") % {"date": latest.isoformat()})
+                RequirementCheck(
+                    key, label, True, _("Completed on %(date)s.") % {"date": date_format(latest, "j F Y")}
+                )
             )
     return checks
 
@@ -133,16 +141,20 @@ def readiness_board(
             today=today,
         )
         results.update({member.pk: batch[member.person_id] for member in members})
-    completions: dict[tuple[int, int], list[datetime.date]] = {}
+    completions: dict[int, dict[int, list[datetime.date]]] = {}
     for person_id, course_id, completed_on in Completion.objects.filter(
         person_id__in={a.person_id for a in assignments}
     ).values_list("person_id", "course_id", "completed_on"):
-        completions.setdefault((person_id, course_id), []).append(completed_on)
+        completions.setdefault(person_id, {}).setdefault(course_id, []).append(completed_on)
     rows = []
     for assignment in assignments:
         checks = [
             *results[assignment.pk].checks,
-            *_course_checks(assignment, completions, assignment.ends_on),
+            *course_checks(
+                assignment.role.required_courses.all(),
+                completions.get(assignment.person_id, {}),
+                assignment.ends_on,
+            ),
             *_supervisor_check(assignment),
         ]
         waivers = {waiver.requirement_key: waiver for waiver in assignment.waivers.all()}

@@ -42,6 +42,7 @@ from medmissions.core.errors import Conflict, NotAllowed, ValidationFailed
 from medmissions.core.mail import send_on_commit
 from medmissions.core.models import Language
 from medmissions.missions.access import get_mission_or_404, opportunities
+from medmissions.missions.board import course_checks
 from medmissions.missions.choices import AssignmentStatus
 from medmissions.missions.models import Completion, Mission, Role, SavedSearch, SavedSearchMatch
 from medmissions.missions.regions import WhoRegion, countries_in, region_label, region_of
@@ -575,7 +576,7 @@ def requirement_checks(
         checks.append(_specialty_check(role, own_specialties, tree))
         checks.extend(_language_checks(role, spoken))
         checks.append(_availability_check(unavailable, start, end))
-        checks.extend(_course_checks(role, completions, end))
+        checks.extend(course_checks(role.required_courses.all(), completions, end))
         results[role.pk] = checks
     return results
 
@@ -648,33 +649,6 @@ def _availability_check(
     return RequirementCheck(
         "availability", _("Availability"), True, _("No unavailability declared for these dates.")
     )
-
-
-def _course_checks(
-    role: Role, completions: dict[int, list[datetime.date]], end: datetime.date
-) -> list[RequirementCheck]:
-    checks = []
-    for course in role.required_courses.all():
-        label = _("Course: %(course)s") % {"course": course.title}
-        latest = max(completions.get(course.pk, []), default=None)
-        key = f"course:{course.slug}"
-        if latest is None:
-            checks.append(RequirementCheck(key, label, False, _("Not completed yet.")))
-        elif course.valid_for_days and latest + datetime.timedelta(days=course.valid_for_days) < end:
-            checks.append(
-                RequirementCheck(
-                    key,
-                    label,
-                    False,
-                    _("Completed on %(date)s; it lapses before the mission ends. Take it again.")
-                    % {"date": latest.isoformat()},
-                )
-            )
-        else:
-            checks.append(
-                RequirementCheck(key, label, True, _("Completed on %(date)s.") % {"date": latest.isoformat()})
-            )
-    return checks
 
 
 # The person's own value tags ---------------------------------------------------------------------

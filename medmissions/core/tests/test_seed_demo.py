@@ -17,7 +17,10 @@ from django.utils import timezone
 
 from medmissions.accounts.models import User
 from medmissions.audit.models import AuditEntry
-from medmissions.core import demo, demo_volunteers
+from medmissions.core import demo, demo_missions, demo_volunteers
+from medmissions.missions.choices import MissionStatus
+from medmissions.missions.models import Application, Assignment, Mission, Need
+from medmissions.missions.models import Role as MissionRole
 from medmissions.organizations.choices import OrganizationKind, Role
 from medmissions.organizations.models import Membership, Organization
 from medmissions.partnerships import health
@@ -68,6 +71,11 @@ COUNTED: list[type[Model]] = [
     Credential,
     CredentialVerification,
     AuditEntry,
+    Need,
+    Mission,
+    MissionRole,
+    Application,
+    Assignment,
 ]
 
 # Rough bounding boxes (latitude min/max, longitude min/max): they catch a swapped sign or a
@@ -462,17 +470,34 @@ def test_the_demo_surgeon_becomes_ready_once_his_licence_is_verified(seeded):
 
 
 def test_volunteers_are_added_to_a_network_loaded_before_them(db, monkeypatch):
+    # A network from before the demo had volunteers, and so before it had missions.
     with monkeypatch.context() as patched:
         patched.setattr(demo_volunteers, "build", lambda *args, **kwargs: [])
+        patched.setattr(demo_missions, "build", lambda *args, **kwargs: [])
         run_command()
     assert not Person.objects.exists()
 
     output = run_command()
     assert f"its {len(demo_volunteers.VOLUNTEERS)} volunteer profiles were added" in output
+    assert f"(with its {len(demo_missions.MISSIONS)} missions)" in output
     assert Person.objects.count() == len(demo_volunteers.VOLUNTEERS)
+    assert Mission.objects.count() == len(demo_missions.MISSIONS)
     before = counts()
     assert "already loaded" in run_command()
     assert counts() == before
+
+
+def test_missions_are_added_to_a_network_loaded_before_them(db, monkeypatch):
+    with monkeypatch.context() as patched:
+        patched.setattr(demo_missions, "build", lambda *args, **kwargs: [])
+        run_command()
+    assert not Mission.objects.exists()
+
+    output = run_command()
+    assert f"its {len(demo_missions.MISSIONS)} missions were added" in output
+    statuses = set(Mission.objects.values_list("status", flat=True))
+    assert statuses == {status.value for status in MissionStatus}
+    assert "already loaded" in run_command()
 
 
 # Emails are sent when the command's transaction commits, so this test needs real commits.

@@ -26,6 +26,12 @@ SILENT_EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
 Built = TypeVar("Built")
 
 
+def _add_volunteers_and_missions() -> tuple[list, list]:
+    people = demo_volunteers.build_into_loaded_demo()
+    missions = [] if demo_missions.is_loaded() else demo_missions.build_into_loaded_demo()
+    return people, missions
+
+
 class Command(BaseCommand):
     help = (
         "Load a demo network of organisations, sites, partnerships, health checks, people, "
@@ -43,14 +49,16 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         verbosity = options["verbosity"]
         if demo.is_loaded() and not demo_volunteers.is_loaded():
-            # A network loaded before the demo had volunteers: add them, once.
-            added = self._in_transaction(demo_volunteers.build_into_loaded_demo, demo_volunteers.is_loaded)
+            # A network loaded before the demo had volunteers (or missions): add them, once.
+            added = self._in_transaction(_add_volunteers_and_missions, demo_volunteers.is_loaded)
             if added is None:
                 message = "The demo volunteers were added by another run meanwhile; nothing was created."
             else:
+                people, missions = added
                 message = (
-                    f"The demo network was already loaded; its {len(added)} volunteer profiles were added."
+                    f"The demo network was already loaded; its {len(people)} volunteer profiles were added"
                 )
+                message += f" (with its {len(missions)} missions)." if missions else "."
             self._say(verbosity, message)
         elif demo.is_loaded() and not demo_missions.is_loaded():
             # A network loaded before the demo had missions: add its needs and missions, once.
