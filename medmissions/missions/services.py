@@ -234,6 +234,7 @@ def need_statuses(needs: Iterable[Need]) -> dict[int, NeedStatus]:
 
     List pages and the API call it once per page instead of once per need.
     """
+    from medmissions.volunteers.models import PersonSpecialty
     from medmissions.volunteers.readiness import SpecialtyTree
 
     needs = list(needs)
@@ -256,28 +257,38 @@ def need_statuses(needs: Iterable[Need]) -> dict[int, NeedStatus]:
         "need_id", "mission_id"
     ):
         missions_of[need_id].add(mission_id)
-    assigned: dict[int, list[int]] = {}
+    tree = SpecialtyTree()
+    # Per active assignment, the specialties it brings: the role's, and the person's own ones
+    # within it (a "Surgery" role filled by a general surgeon meets a "General surgery" line).
+    assigned: dict[int, list[frozenset[int]]] = {}
     mission_ids = set().union(*missions_of.values())
     if mission_ids:
-        for mission_id, specialty_id in Assignment.objects.filter(
-            mission_id__in=mission_ids,
-            status=AssignmentStatus.ACTIVE,
-            mission__status__in=_COUNTING_MISSION_STATUSES,
-        ).values_list("mission_id", "role__specialty_id"):
-            assigned.setdefault(mission_id, []).append(specialty_id)
-    tree = SpecialtyTree()
+        rows = list(
+            Assignment.objects.filter(
+                mission_id__in=mission_ids,
+                status=AssignmentStatus.ACTIVE,
+                mission__status__in=_COUNTING_MISSION_STATUSES,
+            ).values_list("mission_id", "role__specialty_id", "person_id")
+        )
+        own: dict[int, set[int]] = {}
+        for person_id, specialty_id in PersonSpecialty.objects.filter(
+            person_id__in={person_id for _mission, _specialty, person_id in rows}
+        ).values_list("person_id", "specialty_id"):
+            own.setdefault(person_id, set()).add(specialty_id)
+        for mission_id, role_specialty_id, person_id in rows:
+            brought = {role_specialty_id} | {
+                specialty_id
+                for specialty_id in own.get(person_id, set())
+                if role_specialty_id in tree.ancestors_and_self(specialty_id)
+            }
+            covered = frozenset().union(*(tree.ancestors_and_self(specialty_id) for specialty_id in brought))
+            assigned.setdefault(mission_id, []).append(covered)
     for pk in live:
-        specialties = [
-            specialty_id for mission_id in missions_of[pk] for specialty_id in assigned.get(mission_id, [])
-        ]
+        coverage = [covered for mission_id in missions_of[pk] for covered in assigned.get(mission_id, [])]
         met_lines = 0
         any_progress = False
         for line in lines[pk]:
-            count = sum(
-                1
-                for specialty_id in specialties
-                if line.specialty_id in tree.ancestors_and_self(specialty_id)
-            )
+            count = sum(1 for covered in coverage if line.specialty_id in covered)
             any_progress = any_progress or count > 0
             if count >= line.people:
                 met_lines += 1

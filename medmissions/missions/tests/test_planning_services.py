@@ -231,7 +231,7 @@ def test_statuses_of_many_needs_take_a_fixed_number_of_queries(
     )
     services.withdraw_need(withdrawn, actor=users["host_admin"], reason="Done.")
     needs = list(Need.objects.order_by("pk"))
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         statuses = services.need_statuses(needs)
     assert statuses == {
         need.pk: NeedStatus.PARTLY_MET,
