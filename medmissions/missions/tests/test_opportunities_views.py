@@ -387,3 +387,26 @@ def test_saving_without_a_name_or_with_bad_filters_is_refused(surgeon, client_fo
     assert "Select a valid choice" in page(response)
     assert not SavedSearch.objects.exists()
     assert discovery.saved_searches_of(surgeon[0]).count() == 0
+
+
+def test_host_members_see_applicants_without_a_link_to_a_profile_they_cannot_open(
+    recruiting_world_for_links, client_for, users
+):
+    mission, application = recruiting_world_for_links
+    page = client_for(users["host_member"]).get(reverse("missions:applications", args=[mission.pk]))
+    profile = reverse("volunteers:person", args=[application.person_id])
+    assert application.person.full_name in page.content.decode()
+    assert profile not in page.content.decode()
+    page = client_for(users["coordinator"]).get(reverse("missions:applications", args=[mission.pk]))
+    assert profile in page.content.decode()
+
+
+@pytest.fixture
+def recruiting_world_for_links(mission, role, users):
+    from medmissions.conftest import make_user
+    from medmissions.missions import applications, services
+
+    services.submit_for_host_confirmation(mission, actor=users["coordinator"])
+    services.host_confirm(mission, actor=users["host_admin"])
+    volunteer = make_user("nadia@example.org", "Nadia Okafor")
+    return mission, applications.apply(role, actor=volunteer, motivation="Hernia camps in Tororo.")

@@ -41,6 +41,7 @@ from medmissions.missions.forms.opportunities import (
     SavedSearchForm,
 )
 from medmissions.missions.models import Application, Assignment, Mission, Role
+from medmissions.volunteers.models import Person
 from medmissions.volunteers.readiness import RoleRequirements, readiness_for_people
 
 # Applications that can still be reviewed or accepted, and those the applicant can still withdraw.
@@ -334,6 +335,7 @@ def applications_tab(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
                 ],
             }
         )
+    role_applications_filter = Q(applications__role__mission=mission)
     return render(
         request,
         "missions/opportunities/applications.html",
@@ -346,6 +348,13 @@ def applications_tab(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
             "total": total,
             "can_manage": can_manage,
             "status_badges": STATUS_BADGES,
+            # Host members see applications but not every applicant's profile (applying shares
+            # it with the vetting partners only): link only the profiles the viewer may open.
+            "visible_people": set(
+                Person.objects.visible_to(request.user)
+                .filter(role_applications_filter)
+                .values_list("pk", flat=True)
+            ),
         },
     )
 
