@@ -62,11 +62,15 @@ class Command(BaseCommand):
             self._say(verbosity, message)
         elif demo.is_loaded() and not demo_missions.is_loaded():
             # A network loaded before the demo had missions: add its needs and missions, once.
-            missions = self._in_transaction(demo_missions.build_into_loaded_demo, demo_missions.is_loaded)
-            if missions is None:
+            added_missions = self._in_transaction(
+                demo_missions.build_into_loaded_demo, demo_missions.is_loaded
+            )
+            if added_missions is None:
                 message = "The demo missions were added by another run meanwhile; nothing was created."
             else:
-                message = f"The demo network was already loaded; its {len(missions)} missions were added."
+                message = (
+                    f"The demo network was already loaded; its {len(added_missions)} missions were added."
+                )
             self._say(verbosity, message)
         elif demo.is_loaded():
             if options["skip_if_loaded"]:
