@@ -91,6 +91,7 @@ def export_for(user: User, people: list[Person]) -> dict[str, Any]:
 
 def erase_for(user: User, people: list[Person]) -> None:
     """Remove what the person wrote and their own settings; keep the missions' structure."""
+    _scrub_hours_notes(people)
     Application.objects.filter(person__in=people).update(motivation="")
     Assignment.objects.filter(person__in=people).update(hours_note="")
     Completion.objects.filter(person__in=people).delete()
@@ -99,3 +100,22 @@ def erase_for(user: User, people: list[Person]) -> None:
     MissionMessage.objects.filter(author=user).update(
         body=gettext("(Message removed: its author erased their account.)")
     )
+
+
+def _scrub_hours_notes(people: list[Person]) -> None:
+    """The audit trail of hours keeps the figures (what was approved) but not the person's notes."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from medmissions.audit.models import AuditEntry
+
+    assignment_ids = [
+        str(pk) for pk in Assignment.objects.filter(person__in=people).values_list("pk", flat=True)
+    ]
+    entries = AuditEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(Assignment),
+        object_id__in=assignment_ids,
+        changes__has_key="hours_note",
+    )
+    for entry in entries:
+        entry.changes["hours_note"] = ["", ""]
+        entry.save(update_fields=["changes"])

@@ -72,3 +72,22 @@ def test_erasure_removes_what_the_person_wrote_and_keeps_the_mission_history(his
     assert not SavedSearch.objects.exists()
     assert not CalendarFeed.objects.exists()
     assert "Sunday" not in MissionMessage.objects.get().body
+
+
+def test_erasure_keeps_the_hours_in_the_audit_trail_but_not_the_notes(recruiting, role, users, volunteer):
+    from medmissions.audit.models import AuditEntry
+    from medmissions.missions import closeout
+    from medmissions.missions.models import Mission
+
+    application = applications.apply(role, actor=volunteer, motivation="Tororo.")
+    assignment = applications.accept(application, actor=users["coordinator"])
+    Mission.objects.filter(pk=recruiting.pk).update(status="in_field")
+    closeout.log_hours(
+        assignment, actor=volunteer, hours=Decimal("12"), note="Night shifts at the maternity."
+    )
+
+    privacy.erase_account(volunteer, actor=volunteer)
+
+    entry = AuditEntry.objects.get(action="missions.hours.logged")
+    assert "Night shifts" not in str(entry.changes)
+    assert "12" in str(entry.changes["hours"])
