@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "medmissions.partnerships",
     "medmissions.volunteers",
     "medmissions.missions",
+    "medmissions.matching",
 ]
 
 MIDDLEWARE = [

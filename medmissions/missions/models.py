@@ -276,6 +276,11 @@ class Role(models.Model):
     supervisor_required_for_trainees = models.BooleanField(
         _("trainees need a named supervisor"), default=True
     )
+    prefers_local_health_workers = models.BooleanField(
+        _("prefer local health workers"),
+        default=False,
+        help_text=_("Matching ranks health workers from the host country higher for this role."),
+    )
 
     class Meta:
         verbose_name = pgettext_lazy("slot on a mission", "role")

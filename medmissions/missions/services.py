@@ -704,6 +704,7 @@ ROLE_FIELDS = [
     "people_needed",
     "scope_of_practice",
     "supervisor_required_for_trainees",
+    "prefers_local_health_workers",
 ]
 
 
@@ -731,6 +732,7 @@ def _clean_role(data: dict[str, Any]) -> dict[str, Any]:
     cleaned["title"] = (cleaned["title"] or "").strip()
     cleaned["scope_of_practice"] = (cleaned["scope_of_practice"] or "").strip()
     cleaned["supervisor_required_for_trainees"] = cleaned["supervisor_required_for_trainees"] is not False
+    cleaned["prefers_local_health_workers"] = bool(cleaned["prefers_local_health_workers"])
     if not cleaned["title"]:
         errors["title"] = _("Give the role a title.")
     if not isinstance(cleaned["specialty"], Specialty):

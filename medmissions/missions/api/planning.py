@@ -321,6 +321,7 @@ class RoleOut(Schema):
     required_courses: list[str] = Field(..., description="Course codes")
     scope_of_practice: str
     supervisor_required_for_trainees: bool
+    prefers_local_health_workers: bool
 
 
 class NeedBriefOut(Schema):
@@ -403,6 +404,7 @@ class RoleFields(Schema):
     people_needed: int | None = None
     scope_of_practice: str | None = None
     supervisor_required_for_trainees: bool | None = None
+    prefers_local_health_workers: bool | None = None
     languages: list[str] | None = Field(None, description="ISO 639 codes; replaces the list")
     extra_credentials: list[str] | None = Field(None, description="Credential type codes; replaces the list")
     required_courses: list[str] | None = Field(None, description="Course codes; replaces the list")
@@ -440,6 +442,7 @@ def _role_out(role: Role) -> dict[str, Any]:
         "required_courses": [course.slug for course in role.required_courses.all()],
         "scope_of_practice": role.scope_of_practice,
         "supervisor_required_for_trainees": role.supervisor_required_for_trainees,
+        "prefers_local_health_workers": role.prefers_local_health_workers,
     }
 
 

@@ -296,6 +296,11 @@ class RoleForm(forms.Form):
     supervisor_required_for_trainees = forms.BooleanField(
         label=_("Trainees need a named supervisor"), required=False, initial=True
     )
+    prefers_local_health_workers = forms.BooleanField(
+        label=_("Prefer local health workers"),
+        required=False,
+        help_text=_("Suggestions rank health workers from the host country higher for this role."),
+    )
 
     def __init__(self, *args: Any, tree: list[SpecialtyNode], **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -314,5 +319,6 @@ class RoleForm(forms.Form):
                 "people_needed",
                 "scope_of_practice",
                 "supervisor_required_for_trainees",
+                "prefers_local_health_workers",
             )
         }

@@ -49,3 +49,22 @@ def test_a_chaplaincy_role_needs_the_host_s_agreement_to_spiritual_care(mission,
     type(mission).objects.filter(pk=mission.pk).update(spiritual_care_agreed=True)
     mission.refresh_from_db()
     assert services.add_role(mission, actor=users["coordinator"], data=data).title == "Chaplain"
+
+
+def test_a_role_can_prefer_local_health_workers(mission, users):
+    role = services.add_role(
+        mission,
+        actor=users["coordinator"],
+        data={
+            "title": "Midwife",
+            "specialty": specialty("midwifery"),
+            "people_needed": 1,
+            "scope_of_practice": "Antenatal clinics with the host's midwives.",
+            "prefers_local_health_workers": True,
+        },
+    )
+    assert role.prefers_local_health_workers
+    role = services.update_role(
+        role, actor=users["coordinator"], data={"prefers_local_health_workers": False}
+    )
+    assert not role.prefers_local_health_workers
