@@ -175,8 +175,11 @@ def overlapping_assignment(
 ) -> Assignment | None:
     """An active assignment of ``person`` overlapping [start, end] by more than the hand-over tolerance."""
     tolerance = datetime.timedelta(days=settings.ASSIGNMENT_HANDOVER_TOLERANCE_DAYS)
-    candidates = Assignment.objects.filter(person=person, status=AssignmentStatus.ACTIVE).select_related(
-        "mission"
+    # A cancelled mission no longer holds anyone's dates.
+    candidates = (
+        Assignment.objects.filter(person=person, status=AssignmentStatus.ACTIVE)
+        .exclude(mission__status=MissionStatus.CANCELLED)
+        .select_related("mission")
     )
     if exclude_mission_id is not None:
         candidates = candidates.exclude(mission_id=exclude_mission_id)

@@ -68,3 +68,22 @@ def test_a_role_can_prefer_local_health_workers(mission, users):
         role, actor=users["coordinator"], data={"prefers_local_health_workers": False}
     )
     assert not role.prefers_local_health_workers
+
+
+def test_a_cancelled_mission_no_longer_holds_the_person_s_dates(
+    mission, role, users, active_partnership, site
+):
+    from medmissions.conftest import make_user
+    from medmissions.missions.applications import overlapping_assignment
+
+    services.submit_for_host_confirmation(mission, actor=users["coordinator"])
+    services.host_confirm(mission, actor=users["host_admin"])
+    volunteer = make_user("nadia@example.org", "Nadia Okafor")
+    assignment = applications.accept(
+        applications.apply(role, actor=volunteer, motivation="Tororo."), actor=users["coordinator"]
+    )
+    person = assignment.person
+    assert overlapping_assignment(person, mission.starts_on, mission.ends_on) is not None
+
+    services.cancel(mission, actor=users["coordinator"], reason="The host asked us to postpone.")
+    assert overlapping_assignment(person, mission.starts_on, mission.ends_on) is None
