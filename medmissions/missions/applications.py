@@ -14,12 +14,11 @@ from medmissions.accounts.models import User
 from medmissions.audit.services import log_action
 from medmissions.core.errors import Conflict, NotAllowed, ValidationFailed
 from medmissions.core.mail import send_on_commit
+from medmissions.missions import recipients
 from medmissions.missions.choices import ApplicationStatus, AssignmentStatus, MissionStatus
 from medmissions.missions.models import Application, Assignment, Mission, Role
 from medmissions.missions.services import _party_organization
 from medmissions.organizations.access import Capability
-from medmissions.organizations.choices import Role as MembershipRole
-from medmissions.organizations.models import Membership
 from medmissions.partnerships.choices import PartyRole
 from medmissions.volunteers.choices import AffiliationKind
 from medmissions.volunteers.models import Affiliation, Person
@@ -32,20 +31,12 @@ REVIEW_DECISIONS: dict[str, str] = {
 }
 
 
-def _coordinator_recipients(role: Role) -> list[tuple[str, str]]:
-    party_ids = role.mission.partnership.parties.exclude(role=PartyRole.HOST).values_list(
-        "organization_id", flat=True
+def _coordinator_recipients(role: Role) -> list[recipients.Recipient]:
+    return recipients.members_of(
+        role.mission.partnership.parties.exclude(role=PartyRole.HOST).values_list(
+            "organization_id", flat=True
+        )
     )
-    members = Membership.objects.filter(
-        organization_id__in=party_ids, role__in=[MembershipRole.ADMIN, MembershipRole.COORDINATOR]
-    ).select_related("user")
-    return sorted({(m.user.email, m.user.language) for m in members})
-
-
-def _applicant_recipient(person: Person) -> list[tuple[str, str | None]]:
-    if person.user_id and person.user is not None:
-        return [(person.user.email, person.user.language)]
-    return [(person.email, None)] if person.email else []
 
 
 @transaction.atomic
@@ -165,7 +156,7 @@ def review(application: Application, *, actor: User, decision: str, message: str
         after={"status": decision, "message": application.message},
     )
     send_on_commit(
-        "application_decided", {"application": application}, _applicant_recipient(application.person)
+        "application_decided", {"application": application}, recipients.people([application.person])
     )
     return application
 
@@ -277,7 +268,7 @@ def accept(
         after={"status": ApplicationStatus.ACCEPTED, "assignment": assignment.pk},
     )
     send_on_commit(
-        "application_decided", {"application": application}, _applicant_recipient(application.person)
+        "application_decided", {"application": application}, recipients.people([application.person])
     )
     return assignment
 

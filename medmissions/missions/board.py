@@ -19,12 +19,11 @@ from django.utils.translation import gettext as _
 
 from medmissions.accounts.models import User
 from medmissions.audit.services import log_action
-from medmissions.core.errors import Conflict, NotAllowed, ValidationFailed
+from medmissions.core.errors import Conflict, ValidationFailed
 from medmissions.missions.choices import OPEN_MISSION_STATUSES, AssignmentStatus
 from medmissions.missions.models import Assignment, Completion, Course, Mission, RequirementWaiver
-from medmissions.organizations.access import Capability, can
+from medmissions.missions.services import host_admin_organization
 from medmissions.organizations.models import Organization
-from medmissions.partnerships.choices import PartyRole
 from medmissions.volunteers.readiness import RequirementCheck, RoleRequirements, readiness_for_people
 
 
@@ -172,10 +171,9 @@ def unready_assignments(mission: Mission, *, today: datetime.date | None = None)
 
 
 def _host_admin_organization(actor: User, mission: Mission) -> Organization:
-    for party in mission.partnership.parties.filter(role=PartyRole.HOST).select_related("organization"):
-        if can(actor, party.organization, Capability.CONFIRM_AS_HOST):
-            return party.organization
-    raise NotAllowed(_("Only an admin of the host organisation waives a requirement."), code="not_host_admin")
+    return host_admin_organization(
+        mission, actor, _("Only an admin of the host organisation waives a requirement.")
+    )
 
 
 @transaction.atomic

@@ -34,12 +34,12 @@ from medmissions.accounts.models import User
 from medmissions.audit.services import log_action, snapshot
 from medmissions.core.errors import Conflict, NotAllowed, ValidationFailed
 from medmissions.core.mail import send_on_commit
+from medmissions.missions import recipients
 from medmissions.missions.access import MissionAccess
 from medmissions.missions.choices import AssignmentStatus, EvaluationSide, FollowUpStatus, MissionStatus
 from medmissions.missions.models import Assignment, Evaluation, FollowUpTask, HandoverPlan, Mission
 from medmissions.organizations.access import Capability, can
-from medmissions.organizations.choices import Role as MembershipRole
-from medmissions.organizations.models import Membership, Organization
+from medmissions.organizations.models import Organization
 from medmissions.partnerships.choices import PartyRole
 from medmissions.volunteers.models import Person
 
@@ -118,26 +118,6 @@ def _lock(mission: Mission) -> Mission:
 
 def _status_label(mission: Mission) -> str:
     return str(mission.get_status_display()).lower()
-
-
-def _recipients(users: Iterable[User]) -> list[tuple[str, str | None]]:
-    return sorted({(user.email, user.language) for user in users}, key=lambda pair: pair[0])
-
-
-def _managers_of(
-    organization_ids: Iterable[int], *, admins_only: bool = False
-) -> list[tuple[str, str | None]]:
-    roles = [MembershipRole.ADMIN] if admins_only else [MembershipRole.ADMIN, MembershipRole.COORDINATOR]
-    memberships = Membership.objects.filter(
-        organization_id__in=list(organization_ids), role__in=roles
-    ).select_related("user")
-    return _recipients(membership.user for membership in memberships)
-
-
-def _person_recipient(person: Person) -> list[tuple[str, str | None]]:
-    if person.user_id and person.user is not None:
-        return [(person.user.email, person.user.language)]
-    return [(person.email, None)] if person.email else []
 
 
 # Handover plan ---------------------------------------------------------------------------------------
@@ -298,7 +278,7 @@ def add_follow_up(
         send_on_commit(
             "follow_up_assigned",
             {"task": task, "mission": mission, "actor": actor, "organization": organization},
-            _managers_of(host_ids, admins_only=True),
+            recipients.members_of(host_ids, recipients.ADMINS),
         )
     return task
 
@@ -462,7 +442,7 @@ def write_evaluation(
         send_on_commit(
             "evaluation_requested",
             {"mission": mission, "evaluation": evaluation, "host_side_missing": other == EvaluationSide.HOST},
-            _managers_of(other_ids),
+            recipients.members_of(other_ids),
         )
     return evaluation
 
@@ -611,7 +591,7 @@ def approve_hours(assignment: Assignment, *, actor: User) -> Assignment:
     send_on_commit(
         "hours_decided",
         {"assignment": assignment, "mission": assignment.mission, "approved": True, "actor": actor},
-        _person_recipient(assignment.person),
+        recipients.people([assignment.person]),
     )
     return assignment
 
@@ -649,7 +629,7 @@ def reopen_hours(assignment: Assignment, *, actor: User, reason: str = "") -> As
             "reason": reason,
             "actor": actor,
         },
-        _person_recipient(assignment.person),
+        recipients.people([assignment.person]),
     )
     return assignment
 

@@ -19,6 +19,7 @@ from medmissions.accounts.models import User
 from medmissions.audit.services import log_action, snapshot
 from medmissions.core.errors import Conflict, NotAllowed, ValidationFailed
 from medmissions.core.mail import send_on_commit
+from medmissions.missions import recipients
 from medmissions.missions.choices import (
     OPEN_MISSION_STATUSES,
     AssignmentStatus,
@@ -30,11 +31,11 @@ from medmissions.missions.choices import (
 )
 from medmissions.missions.models import Assignment, Mission, Need, NeedLine, Role
 from medmissions.organizations.access import Capability, can, require
-from medmissions.organizations.choices import Role as MembershipRole
-from medmissions.organizations.models import Membership, Organization
+from medmissions.organizations.models import Organization
 from medmissions.partnerships.choices import PartnershipStatus, PartyRole
 from medmissions.partnerships.models import Partnership, PartnershipParty
 from medmissions.sites.models import Site
+from medmissions.volunteers.models import Person
 
 NEED_FIELDS = ["title", "description", "national_plan_reference", "priority", "earliest_start", "latest_end"]
 MISSION_FIELDS = [
@@ -155,13 +156,10 @@ def create_need(
         data={"lines": [(specialty.slug, people) for specialty, people in lines], "host": host.pk},
     )
     if not by_host:
-        admins = Membership.objects.filter(organization=host, role=MembershipRole.ADMIN).select_related(
-            "user"
-        )
         send_on_commit(
             "need_proposed",
             {"need": need, "author": author, "actor": actor},
-            sorted({(m.user.email, m.user.language) for m in admins}),
+            recipients.members_of([host.pk], recipients.ADMINS),
         )
     return need
 
@@ -495,28 +493,29 @@ def submit_for_host_confirmation(mission: Mission, *, actor: User) -> Mission:
     if not mission.roles.exists():
         raise ValidationFailed(_("Add at least one role before asking the host to confirm."), code="no_roles")
     _set_status(mission, actor=actor, organization=organization, target=MissionStatus.AWAITING_HOST)
-    admins = Membership.objects.filter(
-        organization_id__in=_host_ids(mission), role=MembershipRole.ADMIN
-    ).select_related("user")
     send_on_commit(
         "mission_awaiting_host",
         {"mission": mission, "actor": actor},
-        sorted({(m.user.email, m.user.language) for m in admins}),
+        recipients.members_of(_host_ids(mission), recipients.ADMINS),
     )
     return mission
+
+
+def host_admin_organization(mission: Mission, actor: User, message: str) -> Organization:
+    """The host organisation of ``mission`` in which ``actor`` is an admin, or NotAllowed(message)."""
+    for party in mission.partnership.parties.filter(role=PartyRole.HOST).select_related("organization"):
+        if can(actor, party.organization, Capability.CONFIRM_AS_HOST):
+            return party.organization
+    raise NotAllowed(message, code="not_host_admin")
 
 
 @transaction.atomic
 def host_confirm(mission: Mission, *, actor: User) -> Mission:
     """A host admin confirms the mission; only then does it recruit."""
     mission = _lock(mission)
-    host = next(
-        (org_id for org_id in _host_ids(mission) if can(actor, org_id, Capability.CONFIRM_AS_HOST)), None
+    host = host_admin_organization(
+        mission, actor, _("Only an admin of the host organisation confirms a mission.")
     )
-    if host is None:
-        raise NotAllowed(
-            _("Only an admin of the host organisation confirms a mission."), code="not_host_admin"
-        )
     _refuse(
         mission,
         {MissionStatus.AWAITING_HOST},
@@ -524,22 +523,16 @@ def host_confirm(mission: Mission, *, actor: User) -> Mission:
     )
     mission.host_confirmed_by, mission.host_confirmed_at = actor, timezone.now()
     mission.save(update_fields=["host_confirmed_by", "host_confirmed_at", "updated_at"])
-    return _set_status(
-        mission, actor=actor, organization=Organization.objects.get(pk=host), target=MissionStatus.RECRUITING
-    )
+    return _set_status(mission, actor=actor, organization=host, target=MissionStatus.RECRUITING)
 
 
 @transaction.atomic
 def return_to_draft(mission: Mission, *, actor: User, reason: str) -> Mission:
     """The host sends a mission back for changes instead of confirming it."""
     mission = _lock(mission)
-    host = next(
-        (org_id for org_id in _host_ids(mission) if can(actor, org_id, Capability.CONFIRM_AS_HOST)), None
+    host = host_admin_organization(
+        mission, actor, _("Only an admin of the host organisation can send a mission back.")
     )
-    if host is None:
-        raise NotAllowed(
-            _("Only an admin of the host organisation can send a mission back."), code="not_host_admin"
-        )
     _refuse(
         mission,
         {MissionStatus.AWAITING_HOST},
@@ -552,7 +545,7 @@ def return_to_draft(mission: Mission, *, actor: User, reason: str) -> Mission:
     return _set_status(
         mission,
         actor=actor,
-        organization=Organization.objects.get(pk=host),
+        organization=host,
         target=MissionStatus.DRAFT,
         data={"reason": reason.strip()},
     )
@@ -653,8 +646,6 @@ def mark_evaluated(mission: Mission, *, actor: User) -> Mission:
 @transaction.atomic
 def cancel(mission: Mission, *, actor: User, reason: str) -> Mission:
     """Cancel a mission that has not finished; everyone affected is told (on commit)."""
-    from medmissions.missions.models import Application
-
     organization = _party_organization(mission, actor, Capability.MANAGE_MISSIONS)
     mission = _lock(mission)
     _refuse(
@@ -668,18 +659,12 @@ def cancel(mission: Mission, *, actor: User, reason: str) -> Mission:
         )
     mission.cancelled_reason = reason
     mission.save(update_fields=["cancelled_reason", "updated_at"])
-    recipients: set[tuple[str, str | None]] = set()
-    for application in Application.objects.filter(role__mission=mission).select_related("person__user"):
-        user = application.person.user
-        if user is not None:
-            recipients.add((user.email, user.language))
-        elif application.person.email:
-            recipients.add((application.person.email, None))
+    applicants = Person.objects.filter(applications__role__mission=mission).select_related("user").distinct()
     party_ids = mission.partnership.parties.values_list("organization_id", flat=True)
-    for membership in Membership.objects.filter(
-        organization_id__in=party_ids, role__in=[MembershipRole.ADMIN, MembershipRole.COORDINATOR]
-    ).select_related("user"):
-        recipients.add((membership.user.email, membership.user.language))
+    affected = sorted(
+        {*recipients.people(applicants), *recipients.members_of(party_ids)},
+        key=lambda recipient: recipient[0],
+    )
     _set_status(
         mission,
         actor=actor,
@@ -690,7 +675,7 @@ def cancel(mission: Mission, *, actor: User, reason: str) -> Mission:
     send_on_commit(
         "mission_cancelled",
         {"mission": mission, "reason": reason, "organization": organization},
-        sorted(recipients, key=lambda r: r[0]),
+        affected,
     )
     return mission
 
@@ -891,13 +876,10 @@ def update_need(
         data={"returned_to_host": True} if reconfirm else None,
     )
     if reconfirm:
-        admins = Membership.objects.filter(
-            organization_id=need.host_organization_id, role=MembershipRole.ADMIN
-        ).select_related("user")
         send_on_commit(
             "planning_need_changed",
             {"need": need, "author": need.authored_by, "actor": actor},
-            sorted({(m.user.email, m.user.language) for m in admins}),
+            recipients.members_of([need.host_organization_id], recipients.ADMINS),
         )
     return need
 

@@ -15,7 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -23,6 +23,7 @@ from medmissions.accounts.models import User
 from medmissions.audit.services import log_action
 from medmissions.core.errors import Conflict, NotAllowed, ValidationFailed
 from medmissions.core.mail import send_on_commit
+from medmissions.missions import recipients
 from medmissions.missions.access import MissionAccess
 from medmissions.missions.choices import AssignmentStatus, MissionStatus
 from medmissions.missions.models import Announcement, Assignment, CalendarFeed, Mission, MissionMessage
@@ -51,11 +52,8 @@ def absolute_url(path: str) -> str:
 
 
 def mission_path(mission: Mission) -> str:
-    """The mission's overview page, or its team tab while the overview does not exist."""
-    try:
-        return reverse("missions:detail", args=[mission.pk])
-    except NoReverseMatch:
-        return reverse("missions:team", args=[mission.pk])
+    """The mission's overview page."""
+    return reverse("missions:detail", args=[mission.pk])
 
 
 def active_assignments(mission: Mission) -> QuerySet[Assignment]:
@@ -65,11 +63,11 @@ def active_assignments(mission: Mission) -> QuerySet[Assignment]:
 def team_recipients(mission: Mission) -> list[tuple[str, str | None]]:
     """One address per person actively assigned: their account's (in their language), else their
     profile's (in the site's language). Erased people are left out."""
-    people = Person.objects.filter(
-        assignments__mission=mission, assignments__status=AssignmentStatus.ACTIVE, erased_at__isnull=True
-    ).select_related("user")
-    recipients = {recipient for person in people if (recipient := person_recipient(person)) is not None}
-    return sorted(recipients, key=lambda recipient: recipient[0])
+    return recipients.people(
+        Person.objects.filter(
+            assignments__mission=mission, assignments__status=AssignmentStatus.ACTIVE, erased_at__isnull=True
+        ).select_related("user")
+    )
 
 
 def _lock_assignment(assignment: Assignment) -> Assignment:
@@ -253,13 +251,13 @@ def post_announcement(mission: Mission, *, actor: User, subject: str, body: str)
     if errors:
         raise ValidationFailed(_("Please correct the highlighted fields."), fields=errors)
     announcement = Announcement.objects.create(mission=mission, subject=subject, body=body, author=actor)
-    recipients = team_recipients(mission)
+    team = team_recipients(mission)
     log_action(
         "missions.announcement.posted",
         actor=actor,
         organization=organization,
         obj=announcement,
-        data={"mission": mission.pk, "subject": subject, "recipients": len(recipients)},
+        data={"mission": mission.pk, "subject": subject, "recipients": len(team)},
     )
     send_on_commit(
         "announcement",
@@ -269,7 +267,7 @@ def post_announcement(mission: Mission, *, actor: User, subject: str, body: str)
             "author": actor,
             "mission_url": absolute_url(reverse("missions:team", args=[mission.pk])),
         },
-        recipients,
+        team,
     )
     return announcement
 
