@@ -122,5 +122,10 @@ def _register_routers() -> None:
     for prefix, router, tags in mission_routes:
         api.add_router(prefix, router, tags=tags)
 
+    from medmissions.matching.api import ROUTES as matching_routes
+
+    for prefix, router, tags in matching_routes:
+        api.add_router(prefix, router, tags=tags)
+
 
 _register_routers()

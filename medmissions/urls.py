@@ -13,6 +13,7 @@ urlpatterns = [
     path("partnerships/", include("medmissions.partnerships.urls")),
     path("volunteers/", include("medmissions.volunteers.urls")),
     path("missions/", include("medmissions.missions.urls")),
+    path("matching/", include("medmissions.matching.urls")),
     path("api/v1/", api.urls),
     path("staff/admin/", admin.site.urls),
 ]

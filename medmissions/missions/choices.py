@@ -60,6 +60,13 @@ class ApplicationStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", pgettext_lazy("application status", "Withdrawn")
 
 
+class InvitationStatus(models.TextChoices):
+    PENDING = "pending", pgettext_lazy("invitation status", "Pending")
+    ACCEPTED = "accepted", pgettext_lazy("invitation status", "Accepted")
+    DECLINED = "declined", pgettext_lazy("invitation status", "Declined")
+    WITHDRAWN = "withdrawn", pgettext_lazy("invitation status", "Withdrawn")
+
+
 class AssignmentStatus(models.TextChoices):
     ACTIVE = "active", pgettext_lazy("assignment status", "Active")
     WITHDRAWN = "withdrawn", pgettext_lazy("assignment status", "Withdrawn")

@@ -12,6 +12,7 @@ from medmissions.missions.choices import (
     AssignmentStatus,
     EvaluationSide,
     FollowUpStatus,
+    InvitationStatus,
     MissionStatus,
     NeedPriority,
     TeamType,
@@ -317,6 +318,40 @@ class Application(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person} → {self.role}"
+
+
+class Invitation(models.Model):
+    """A coordinator's invitation to one person to take a place in a role (sent by hand or by
+    accepting an optimisation run). Accepting it gives the person the place, within capacity and
+    without overlap, as accepting an application does; a pending invitation holds a place."""
+
+    role = models.ForeignKey(Role, on_delete=models.CASCADE, related_name="invitations")
+    person = models.ForeignKey("volunteers.Person", on_delete=models.CASCADE, related_name="invitations")
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    message = models.TextField(_("message to the person"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=InvitationStatus.choices, default=InvitationStatus.PENDING
+    )
+    # The optimisation run that proposed it, if any (matching.OptimisationRun's id; the missions
+    # app does not depend on matching).
+    optimisation_run_id = models.PositiveBigIntegerField(_("optimisation run"), null=True, blank=True)
+    response_note = models.TextField(_("note with the answer"), blank=True)
+    responded_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("invited at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["role", "person"], name="invitation_role_person_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} ← {self.role}"
 
 
 class Assignment(models.Model):

@@ -1,0 +1,5 @@
+"""API: recommendations. ROUTES lists (prefix, router, tags) for medmissions/api.py to mount."""
+
+from typing import Any
+
+ROUTES: list[tuple[str, Any, list[str]]] = []

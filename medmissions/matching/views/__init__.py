@@ -1,0 +1,1 @@
+"""The matching app's pages, one module per area (suggestions and runs, weights, recommendations)."""
