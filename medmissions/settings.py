@@ -13,7 +13,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from medmissions.lib.env import env_bool, env_int, env_list, env_str
+from medmissions.lib.env import env_bool, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -221,6 +221,12 @@ CREDENTIAL_REMINDER_DAYS = [90, 30, 7]
 
 # Two assignments of one person may overlap by this many days (travel and hand-over).
 ASSIGNMENT_HANDOVER_TOLERANCE_DAYS = env_int("ASSIGNMENT_HANDOVER_TOLERANCE_DAYS", 1)
+# How long the optimiser may search when cross-constraints (supervisor pairing) need CP-SAT; the
+# min-cost flow answer is kept if CP-SAT finds nothing better in time.
+MATCHING_TIME_LIMIT_SECONDS = env_int("MATCHING_TIME_LIMIT_SECONDS", 20)
+# CP-SAT is skipped when the flows' answer is provably within this fraction of the best possible
+# total score: a search of many seconds for a few points in a million is not worth the wait.
+MATCHING_ACCEPT_GAP = env_float("MATCHING_ACCEPT_GAP", 0.001)
 
 # Bulk import of people: largest file and most rows per file.
 MAX_IMPORT_UPLOAD_BYTES = env_int("MAX_IMPORT_UPLOAD_BYTES", 10 * 1024 * 1024)

@@ -2,8 +2,9 @@
 
 Needs come from the hosts (one proposed by a partner and still awaiting the host), missions from
 the demo's active partnerships. Every step a real team takes is taken here through the same
-service functions (applications reviewed and accepted, gaps waived by the host with a reason,
-transitions, announcements, the thread, the handover plan, evaluations and hours), so the audit
+service functions (applications reviewed and accepted, invitations sent and one declined, gaps
+waived by the host with a reason, transitions, announcements, the thread, the handover plan,
+evaluations and hours), so the audit
 log, the readiness board and the close-out pages look as they would in use.
 
 People registered by their organisation without an account applied on paper; their applications
@@ -19,9 +20,9 @@ from decimal import Decimal
 from django.utils import timezone
 
 from medmissions.accounts.models import User
-from medmissions.missions import applications, board, closeout, discovery, services, team
+from medmissions.missions import applications, board, closeout, discovery, invitations, services, team
 from medmissions.missions.choices import ApplicationStatus, MissionStatus, NeedPriority, TeamType
-from medmissions.missions.models import Application, Completion, Course, Mission, Need, SavedSearch
+from medmissions.missions.models import Application, Completion, Course, Mission, Need, Role, SavedSearch
 from medmissions.organizations.models import Capability, Organization, ValueTag
 from medmissions.partnerships.models import Partnership
 from medmissions.sites.models import Site
@@ -285,7 +286,7 @@ MISSIONS: tuple[MissionSpec, ...] = (
             RoleSpec(
                 "General surgeon",
                 "surgery",
-                2,
+                3,
                 SURGEON_SCOPE,
                 minimum=3,
                 courses=("pre-departure-security",),
@@ -363,7 +364,7 @@ MISSIONS: tuple[MissionSpec, ...] = (
         TeamType.NOT_EMERGENCY,
         ("anaesthesia", "training-of-trainers"),
         MissionStatus.READY,
-        (RoleSpec("Anaesthesia instructor", "anaesthesia", 1, ANAESTHESIA_SCOPE, minimum=4),),
+        (RoleSpec("Anaesthesia instructor", "anaesthesia", 2, ANAESTHESIA_SCOPE, minimum=4),),
         (
             PlacementSpec(
                 "sarah.lindqvist",
@@ -622,6 +623,47 @@ MISSIONS: tuple[MissionSpec, ...] = (
 )
 
 
+@dataclass(frozen=True)
+class InvitationSpec:
+    """A coordinator's invitation to someone of the partnership's organisations, maybe answered."""
+
+    mission: str
+    role: str
+    person: str
+    planner: str
+    message: str
+    answer: str = ""  # "", "declined" (by the person, who must have a login)
+    note: str = ""
+
+
+INVITATIONS: tuple[InvitationSpec, ...] = (
+    InvitationSpec(
+        MARKER_MISSION,
+        "General surgeon",
+        "brian.mugisha",
+        "priya.nair",
+        "Join the visiting surgeons on the hernia lists, under the supervision of one of them: "
+        "Elgon Ridge asked for its trainees to operate with the camp.",
+    ),
+    InvitationSpec(
+        "Elgon anaesthesia instructor course",
+        "Anaesthesia instructor",
+        "ronald.wamala",
+        "priya.nair",
+        "Would you co-teach the SAFE course with Sarah? Elgon Ridge would then run it without us next year.",
+    ),
+    InvitationSpec(
+        MARKER_MISSION,
+        "Theatre nurse",
+        "joyce.nambozo",
+        "priya.nair",
+        "The camp needs someone who knows Elgon Ridge's theatres; would you join the theatre team?",
+        answer="declined",
+        note="I am on nights on the maternity ward those weeks. Please ask me for the next camp.",
+    ),
+)
+
+
 def _person(key: str) -> Person:
     from medmissions.core.demo_volunteers import VOLUNTEERS
 
@@ -874,6 +916,17 @@ def _saved_searches(people: dict[str, User]) -> None:
     )
 
 
+def _invitations(people: dict[str, User]) -> None:
+    """Invitations sent by hand (matching's runs send them too): pending ones hold places."""
+    for spec in INVITATIONS:
+        role = Role.objects.get(mission__title=spec.mission, title=spec.role)
+        person = _person(spec.person)
+        invitation = invitations.invite(role, person, actor=people[spec.planner], message=spec.message)
+        if spec.answer == "declined":
+            assert person.user is not None, spec.person
+            invitations.respond(invitation, actor=person.user, accept=False, note=spec.note)
+
+
 def build(
     people: dict[str, User], organizations: dict[str, Organization], today: datetime.date | None = None
 ) -> list[Mission]:
@@ -882,6 +935,7 @@ def build(
     courses = _build_courses(organizations, today)
     needs = _build_needs(people, organizations, today)
     missions = [_build_mission(spec, people, needs, courses, today) for spec in MISSIONS]
+    _invitations(people)
     _saved_searches(people)
     return missions
 

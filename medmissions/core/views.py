@@ -100,7 +100,7 @@ def _volunteer_summary(request: AuthenticatedHttpRequest, access, today: datetim
 def _missions_summary(request: AuthenticatedHttpRequest, access, today: datetime.date) -> dict:
     """The missions side of the dashboard: the person's own applications, upcoming assignments and
     team announcements; what waits for them as a host admin or a coordinator."""
-    from medmissions.missions import closeout, team
+    from medmissions.missions import closeout, invitations, team
     from medmissions.missions.choices import ApplicationStatus, AssignmentStatus, MissionStatus
     from medmissions.missions.models import Application, Assignment, Mission, Need
     from medmissions.partnerships.choices import PartyRole
@@ -123,6 +123,7 @@ def _missions_summary(request: AuthenticatedHttpRequest, access, today: datetime
         .select_related("mission", "role")
         .order_by("starts_on")[:5],
         "team_announcements": team.recent_announcements_for(user),
+        "my_pending_invitations": list(invitations.pending_invitations_of(user)[:10]),
         "missions_awaiting_host": Mission.objects.filter(
             status=MissionStatus.AWAITING_HOST,
             partnership__parties__role=PartyRole.HOST,

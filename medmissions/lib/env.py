@@ -50,6 +50,16 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be a whole number; got {raw!r}.") from error
 
 
+def env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError as error:
+        raise ImproperlyConfigured(f"{name} must be a number; got {raw!r}.") from error
+
+
 def env_list(name: str, default: list[str] | None = None) -> list[str]:
     """A comma-separated list, blank items dropped."""
     raw = os.environ.get(name)

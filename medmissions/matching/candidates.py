@@ -15,14 +15,18 @@
 * **Suggestions** for one role: the eligible people ranked by score, and the near misses, people
   who fail one or two requirements that can still be met ("Would fit if Host-country temporary
   licence (Uganda) were verified.").
-* **Candidates** for many roles at once, for the optimiser: eligible people only, as plain data.
+
+The optimiser does not come through here: ``bulk.load_problem`` evaluates the same constraints
+and scores for thousands of roles at once with numpy, and its equivalence tests hold it to what
+this module answers, person by person and point by point.
 
 The pool for a role is everyone affiliated with an organisation party to the mission's
-partnership (home or vetting) and everyone who applied to the role, narrowed in the database to
-people holding the role's specialty (or one below it) at the minimum proficiency or above, so
-readiness is never run for people who cannot qualify. Erased and merged profiles, people already
-on the mission (or taken off it by a coordinator) and people whose application to the role was
-withdrawn or declined are not candidates.
+partnership (home or vetting), everyone who applied to the role and everyone with a pending
+invitation to it, narrowed in the database to people holding the role's specialty (or one below
+it) at the minimum proficiency or above, so readiness is never run for people who cannot qualify.
+Erased and merged profiles, people already on the mission (or taken off it by a coordinator) and
+people whose application to the role was withdrawn or declined, or who declined an invitation to
+it, are not candidates.
 
 Queries are per role, not per person: a role costs the same dozen-odd queries (readiness adds
 its own per 5,000 people) whether its pool holds ten people or ten thousand.
@@ -47,8 +51,8 @@ from django.utils.translation import get_language, gettext, gettext_lazy, ngette
 from medmissions.core.models import Language
 from medmissions.matching.models import DEFAULT_WEIGHTS, MatchingWeights
 from medmissions.missions.board import course_checks
-from medmissions.missions.choices import ApplicationStatus, AssignmentStatus, MissionStatus
-from medmissions.missions.models import Application, Assignment, Completion, Course, Mission, Role
+from medmissions.missions.choices import ApplicationStatus, AssignmentStatus, InvitationStatus, MissionStatus
+from medmissions.missions.models import Application, Assignment, Completion, Course, Invitation, Mission, Role
 from medmissions.partnerships.choices import PartyRole
 from medmissions.volunteers.choices import LanguageLevel, Proficiency, VerificationOutcome
 from medmissions.volunteers.models import (
@@ -68,6 +72,7 @@ from medmissions.volunteers.readiness import (
 )
 
 __all__ = [
+    "CLOSED_APPLICATION_STATUSES",
     "COMPONENT_LABELS",
     "CONTINUITY_PARTNERSHIP",
     "CONTINUITY_SITE",
@@ -75,21 +80,21 @@ __all__ = [
     "INTEREST_APPLIED",
     "INTEREST_INVITED",
     "INTEREST_POOL",
-    "Candidate",
+    "OPEN_APPLICATION_STATUSES",
     "Component",
     "NearMiss",
     "RoleSuggestions",
     "Score",
     "Suggestion",
-    "candidates_for_roles",
     "suggestions_for_role",
     "weights_for_mission",
+    "weights_from_parties",
 ]
 
 # Interest, in the order allReady#43 asked for: people who raised their hand, then people the
 # coordinators invited, then the rest of the pool.
 INTEREST_APPLIED = 1.0
-INTEREST_INVITED = 0.6  # invitations arrive with the optimiser's accept step; the level is fixed now
+INTEREST_INVITED = 0.6  # a pending invitation to the role
 INTEREST_POOL = 0.2
 
 CONTINUITY_PARTNERSHIP = 1.0
@@ -110,13 +115,13 @@ COMPONENT_LABELS = {
     "first_timer": gettext_lazy("First mission"),
 }
 
-_OPEN_APPLICATIONS = (
+OPEN_APPLICATION_STATUSES = (
     ApplicationStatus.SUBMITTED,
     ApplicationStatus.SHORTLISTED,
     ApplicationStatus.WAITLISTED,
     ApplicationStatus.ACCEPTED,
 )
-_CLOSED_APPLICATIONS = (ApplicationStatus.WITHDRAWN, ApplicationStatus.DECLINED)
+CLOSED_APPLICATION_STATUSES = (ApplicationStatus.WITHDRAWN, ApplicationStatus.DECLINED)
 
 
 # Public results ----------------------------------------------------------------------------------
@@ -171,6 +176,7 @@ class Suggestion:
     checks: list[RequirementCheck]
     needs_supervisor: bool = False
     applied: bool = False
+    invited: bool = False  # a pending invitation to the role (``applied`` wins when both hold)
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,28 +197,14 @@ class RoleSuggestions:
     near_miss_count: int = 0  # before ``near_miss_limit``
 
 
-@dataclass(frozen=True, slots=True)
-class Candidate:
-    """An eligible (person, role) pair for the optimiser.
-
-    ``needs_supervisor``: a trainee on a role that requires a named supervisor; the assignment
-    needs a ``can_supervise`` person on the same mission. ``can_supervise``: not a trainee.
-    """
-
-    person_id: int
-    role_id: int
-    score: Score
-    is_trainee: bool
-    can_supervise: bool
-    applied: bool
-    needs_supervisor: bool = False
-
-
 # Weights -----------------------------------------------------------------------------------------
 
 
-def _weights_from(parties: Sequence[tuple[int, str]], tuned: dict[int, dict[str, int]]) -> dict[str, int]:
-    # Sending parties first, then the other non-host parties, each in a stable order.
+def weights_from_parties(
+    parties: Sequence[tuple[int, str]], tuned: dict[int, dict[str, int]]
+) -> dict[str, int]:
+    """The weights of the first non-host party (sending parties first, then by id) that tuned
+    them, or ``DEFAULT_WEIGHTS``; ``parties`` are (organisation id, party role) pairs."""
     ordered = sorted(
         ((organization_id, role) for organization_id, role in parties if role != PartyRole.HOST),
         key=lambda party: (party[1] != PartyRole.SENDING, party[0]),
@@ -231,7 +223,7 @@ def weights_for_mission(mission: Mission) -> dict[str, int]:
         weights.organization_id: weights.as_dict()
         for weights in MatchingWeights.objects.filter(organization_id__in=[p[0] for p in parties])
     }
-    return _weights_from(parties, tuned)
+    return weights_from_parties(parties, tuned)
 
 
 # Loading roles -----------------------------------------------------------------------------------
@@ -313,7 +305,7 @@ def _load_contexts(roles: Iterable[Role | int], tree: SpecialtyTree) -> list[_Ro
                 courses=list(role.required_courses.all()),
                 site_languages=list(mission.site.languages.all()),
                 party_ids=[organization_id for organization_id, _role in parties],
-                weights=_weights_from(parties, tuned),
+                weights=weights_from_parties(parties, tuned),
                 supervisors_on_team=supervisors.get(mission.pk, 0),
             )
         )
@@ -350,6 +342,7 @@ class _Evaluation:
     checks: list[RequirementCheck]
     score: Score
     applied: bool
+    invited: bool
     needs_supervisor: bool
 
     @property
@@ -383,8 +376,11 @@ def _pool(context: _RoleContext) -> list[_PoolRow]:
     role, mission = context.role, context.mission
     affiliated = Affiliation.objects.filter(organization_id__in=context.party_ids).values("person_id")
     role_applications = Application.objects.filter(role_id=role.pk)
-    applicants = role_applications.filter(status__in=_OPEN_APPLICATIONS).values("person_id")
-    closed = role_applications.filter(status__in=_CLOSED_APPLICATIONS).values("person_id")
+    applicants = role_applications.filter(status__in=OPEN_APPLICATION_STATUSES).values("person_id")
+    closed = role_applications.filter(status__in=CLOSED_APPLICATION_STATUSES).values("person_id")
+    role_invitations = Invitation.objects.filter(role_id=role.pk)
+    invitees = role_invitations.filter(status=InvitationStatus.PENDING).values("person_id")
+    declined = role_invitations.filter(status=InvitationStatus.DECLINED).values("person_id")
     # On the mission already, or taken off it by a coordinator (a removal is a decision to respect).
     on_mission = Assignment.objects.filter(
         mission_id=mission.pk, status__in=[AssignmentStatus.ACTIVE, AssignmentStatus.REMOVED]
@@ -396,9 +392,10 @@ def _pool(context: _RoleContext) -> list[_PoolRow]:
             person__merged_into__isnull=True,
             person__erased_at__isnull=True,
         )
-        .filter(Q(person_id__in=affiliated) | Q(person_id__in=applicants))
+        .filter(Q(person_id__in=affiliated) | Q(person_id__in=applicants) | Q(person_id__in=invitees))
         .exclude(person_id__in=on_mission)
         .exclude(person_id__in=closed)
+        .exclude(person_id__in=declined)
         .values(
             "person_id",
             "person__full_name",
@@ -653,6 +650,7 @@ def _evaluate_role(context: _RoleContext, today: datetime.date) -> list[_Evaluat
     checks and score, in a bounded number of queries."""
     role, mission = context.role, context.mission
     applications = dict(Application.objects.filter(role_id=role.pk).values_list("person_id", "status"))
+    invitations = dict(Invitation.objects.filter(role_id=role.pk).values_list("person_id", "status"))
     pool = _pool(context)
     if not pool:
         return []
@@ -702,14 +700,15 @@ def _evaluate_role(context: _RoleContext, today: datetime.date) -> list[_Evaluat
             if needs_supervisor and supervisor_check is not None:
                 checks.append(supervisor_check)
             status = applications.get(person_id)
-            applied = status in _OPEN_APPLICATIONS
+            applied = status in OPEN_APPLICATION_STATUSES
+            invited = invitations.get(person_id) == InvitationStatus.PENDING
             score = scorer.score(
                 row,
-                interest=INTEREST_APPLIED if applied else INTEREST_POOL,
+                interest=INTEREST_APPLIED if applied else INTEREST_INVITED if invited else INTEREST_POOL,
                 spoken=spoken.get(person_id, 0),
                 history=history,
             )
-            evaluations.append(_Evaluation(row, checks, score, applied, needs_supervisor))
+            evaluations.append(_Evaluation(row, checks, score, applied, invited, needs_supervisor))
     return evaluations
 
 
@@ -865,7 +864,7 @@ def suggestions_for_role(
     )
     return RoleSuggestions(
         ranked=[
-            Suggestion(people[e.row.person_id], e.score, e.checks, e.needs_supervisor, e.applied)
+            Suggestion(people[e.row.person_id], e.score, e.checks, e.needs_supervisor, e.applied, e.invited)
             for e in shown_eligible
         ],
         near_misses=[
@@ -874,35 +873,3 @@ def suggestions_for_role(
         eligible_count=len(eligible),
         near_miss_count=len(near),
     )
-
-
-def candidates_for_roles(
-    roles: Iterable[Role | int], *, today: datetime.date | None = None
-) -> dict[int, list[Candidate]]:
-    """Eligible people per role id, best first, for the optimiser.
-
-    Roles are loaded together; each role then costs a fixed number of queries, whatever the size
-    of its pool. Unknown role ids are left out; a role nobody can fill maps to an empty list.
-    """
-    today = today or timezone.localdate()
-    tree = SpecialtyTree()
-    found: dict[int, list[Candidate]] = {}
-    token = _CALL_LANGUAGE.set(get_language() or "")
-    try:
-        for context in _load_contexts(roles, tree):
-            eligible = sorted((e for e in _evaluate_role(context, today) if e.eligible), key=_rank_key)
-            found[context.role.pk] = [
-                Candidate(
-                    person_id=e.row.person_id,
-                    role_id=context.role.pk,
-                    score=e.score,
-                    is_trainee=e.row.is_trainee,
-                    can_supervise=not e.row.is_trainee,
-                    applied=e.applied,
-                    needs_supervisor=e.needs_supervisor,
-                )
-                for e in eligible
-            ]
-    finally:
-        _CALL_LANGUAGE.reset(token)
-    return found

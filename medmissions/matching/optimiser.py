@@ -738,38 +738,66 @@ def _upper_bound(prep: _Prepared, people: _People, weights: IntArray) -> int:
     return int(weights[chosen].sum())
 
 
-def _seed(prep: _Prepared, weights: IntArray, rounds: int = 4) -> BoolArray:
+def _seed(prep: _Prepared, weights: IntArray, rounds: int = 4, repairs: int = 3) -> BoolArray:
     """A feasible assignment built from flows, for CP-SAT's hint and fallback: each round gives
     every person at most one more role that fits what they already hold, then trainees left
-    without a supervisor are dropped."""
+    without a supervisor are dropped. The places they free are filled again by further rounds,
+    without the trainee arcs of those missions, so the seed usually meets the upper bound and
+    CP-SAT is not needed."""
     arcs, free = prep.arcs, prep.free
     persons, role = arcs.person_ids[free], arcs.role[free]
     starts, ends, missions = arcs.start[free], arcs.end[free], arcs.mission[free]
-    capacity = prep.capacity.copy()
     chosen = np.zeros(len(free), bool)
-    open_ = np.ones(len(free), bool)
-    for _round in range(rounds):
-        subset = np.flatnonzero(open_)
-        if not len(subset):
-            break
-        picked = subset[_flow(persons[subset], role[subset], capacity, weights[subset])]
-        if not len(picked):
-            break
-        chosen[picked] = True
-        capacity -= np.bincount(role[picked], minlength=len(capacity))
-        open_ &= ~chosen & (capacity[role] > 0)
-        holders = np.isin(persons, persons[picked]) & open_
+    banned = np.zeros(len(free), bool)
+
+    def still_open(capacity: IntArray) -> BoolArray:
+        open_ = ~chosen & ~banned & (capacity[role] > 0)
+        holders = np.isin(persons, persons[chosen]) & open_
         open_[holders] = ~_conflicting(
             persons[holders],
             starts[holders],
             ends[holders],
             missions[holders],
-            persons[picked],
-            starts[picked],
-            ends[picked],
-            missions[picked],
+            persons[chosen],
+            starts[chosen],
+            ends[chosen],
+            missions[chosen],
         )
-    return _repair_supervision(prep, chosen)
+        return open_
+
+    for _attempt in range(repairs + 1):
+        capacity = prep.capacity - np.bincount(role[chosen], minlength=len(prep.capacity))
+        open_ = still_open(capacity)
+        for _round in range(rounds):
+            subset = np.flatnonzero(open_)
+            if not len(subset):
+                break
+            picked = subset[_flow(persons[subset], role[subset], capacity, weights[subset])]
+            if not len(picked):
+                break
+            chosen[picked] = True
+            capacity -= np.bincount(role[picked], minlength=len(capacity))
+            # Only the new picks can close arcs: their people's clashing arcs, their full roles.
+            open_ &= ~chosen & (capacity[role] > 0)
+            holders = np.isin(persons, persons[picked]) & open_
+            open_[holders] = ~_conflicting(
+                persons[holders],
+                starts[holders],
+                ends[holders],
+                missions[holders],
+                persons[picked],
+                starts[picked],
+                ends[picked],
+                missions[picked],
+            )
+        repaired = _repair_supervision(prep, chosen)
+        dropped = chosen & ~repaired
+        chosen = repaired
+        if not dropped.any():
+            break
+        # Nobody could supervise on those missions: keep their trainees out and refill the places.
+        banned |= prep.constrained & np.isin(missions, np.unique(missions[dropped]))
+    return chosen
 
 
 def _repair_supervision(prep: _Prepared, chosen: BoolArray) -> BoolArray:

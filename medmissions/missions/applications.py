@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -15,10 +16,16 @@ from medmissions.audit.services import log_action
 from medmissions.core.errors import Conflict, NotAllowed, ValidationFailed
 from medmissions.core.mail import send_on_commit
 from medmissions.missions import recipients
-from medmissions.missions.choices import ApplicationStatus, AssignmentStatus, MissionStatus
-from medmissions.missions.models import Application, Assignment, Mission, Role
+from medmissions.missions.choices import (
+    ApplicationStatus,
+    AssignmentStatus,
+    InvitationStatus,
+    MissionStatus,
+)
+from medmissions.missions.models import Application, Assignment, Invitation, Mission, Role
 from medmissions.missions.services import _party_organization
 from medmissions.organizations.access import Capability
+from medmissions.organizations.models import Organization
 from medmissions.partnerships.choices import PartyRole
 from medmissions.volunteers.choices import AffiliationKind
 from medmissions.volunteers.models import Affiliation, Person
@@ -58,6 +65,13 @@ def apply(role: Role, *, actor: User, motivation: str) -> Application:
     person = get_or_create_own_person(actor)
     if person.erased_at is not None or person.merged_into_id is not None:
         raise NotAllowed(_("This profile can no longer apply."), code="profile_closed")
+    # An invitation already offers this place: answering it is the way in (an application would
+    # ask the coordinators to decide again what they already decided).
+    if Invitation.objects.filter(role=role, person=person, status=InvitationStatus.PENDING).exists():
+        raise Conflict(
+            _("You are invited to this role: accept the invitation instead of applying."),
+            code="invited",
+        )
     try:
         with transaction.atomic():
             application = Application.objects.create(role=role, person=person, motivation=motivation)
@@ -181,6 +195,94 @@ def overlapping_assignment(
     return None
 
 
+def lock_role(role_id: int) -> Role:
+    """The role row, locked for the rest of the transaction.
+
+    Every path that gives a place or holds one (accepting an application, sending or accepting an
+    invitation, changing the role's places) takes this lock before counting, so two requests for
+    the last place are serialised and the second sees the first one's place.
+    """
+    return Role.objects.select_for_update(of=("self",)).select_related("mission__partnership").get(pk=role_id)
+
+
+def _held_by_invitations(role: Role, person: Person) -> int:
+    """Places that pending invitations of other people hold in ``role``."""
+    return role.invitations.filter(status=InvitationStatus.PENDING).exclude(person=person).count()
+
+
+def _give_place(
+    role: Role,
+    person: Person,
+    application: Application | Callable[[], Application],
+    *,
+    supervisor: Person | None = None,
+    by_invitation: bool = False,
+) -> Assignment:
+    """Give ``person`` a place in ``role``: the one path for accepted applications and invitations.
+
+    ``role`` comes from :func:`lock_role` in the caller's transaction. Refused (nothing written)
+    when the mission no longer recruits, the role is full, the person's dates overlap another
+    assignment beyond the hand-over tolerance, the supervisor does not qualify, or the person
+    already holds a place on the mission. Pending invitations hold places, so they count against
+    an application; an invitation being accepted held its own place, so only assignments count.
+    ``application`` may be a function that creates the Application once every check has passed.
+    """
+    mission = role.mission
+    if mission.status not in (MissionStatus.RECRUITING, MissionStatus.READY):
+        raise Conflict(
+            _("Invitations can be accepted only while the mission recruits.")
+            if by_invitation
+            else _("Applications are accepted while the mission recruits."),
+            code="not_recruiting",
+        )
+    taken = role.assignments.filter(status=AssignmentStatus.ACTIVE).count()
+    held = 0 if by_invitation else _held_by_invitations(role, person)
+    if taken + held >= role.people_needed:
+        if by_invitation:
+            message = _("“%(role)s” is full: every place has been taken since you were invited.") % {
+                "role": role.title
+            }
+        elif held:
+            message = _(
+                "The role is full (%(taken)d of %(count)d places taken, %(held)d held by pending "
+                "invitations). Waitlist the application instead."
+            ) % {"taken": taken, "count": role.people_needed, "held": held}
+        else:
+            message = _(
+                "The role is full (%(count)d of %(count)d places taken). Waitlist the application instead."
+            ) % {"count": role.people_needed}
+        raise Conflict(message, code="role_full")
+    clash = overlapping_assignment(person, mission.starts_on, mission.ends_on, exclude_mission_id=mission.pk)
+    if clash is not None:
+        raise Conflict(
+            _("%(person)s is already assigned to “%(mission)s” from %(start)s to %(end)s.")
+            % {"person": person, "mission": clash.mission, "start": clash.starts_on, "end": clash.ends_on},
+            code="assignment_overlap",
+        )
+    if supervisor is not None and (supervisor.pk == person.pk or supervisor.is_trainee):
+        raise ValidationFailed(
+            _("The supervisor must be another, fully qualified person."),
+            fields={"supervisor": _("Choose a supervisor.")},
+        )
+    try:
+        with transaction.atomic():
+            assignment = Assignment.objects.create(
+                mission=mission,
+                role=role,
+                person=person,
+                application=application if isinstance(application, Application) else application(),
+                starts_on=mission.starts_on,
+                ends_on=mission.ends_on,
+                supervisor=supervisor,
+            )
+    except IntegrityError as error:
+        raise Conflict(
+            _("%(person)s already holds a place on this mission.") % {"person": person},
+            code="already_assigned",
+        ) from error
+    return assignment
+
+
 @transaction.atomic
 def accept(
     application: Application, *, actor: User, message: str = "", supervisor: Person | None = None
@@ -188,22 +290,16 @@ def accept(
     """Accept an application: creates the assignment, within the role's capacity and without overlap.
 
     The role row is locked first, so two coordinators accepting for the last place at the same
-    time are serialised: the second sees the place taken and gets a clear error.
+    time are serialised: the second sees the place taken and gets a clear error. The person's
+    other pending invitations to this mission are withdrawn: they hold places nobody needs now.
     """
-    role = (
-        Role.objects.select_for_update(of=("self",))
-        .select_related("mission__partnership")
-        .get(pk=application.role_id)
-    )
-    mission = role.mission
-    organization = _party_organization(mission, actor, Capability.MANAGE_MISSIONS)
+    role = lock_role(application.role_id)
+    organization = _party_organization(role.mission, actor, Capability.MANAGE_MISSIONS)
     application = (
         Application.objects.select_for_update(of=("self",))
         .select_related("person__user")
         .get(pk=application.pk)
     )
-    if mission.status not in (MissionStatus.RECRUITING, MissionStatus.READY):
-        raise Conflict(_("Applications are accepted while the mission recruits."), code="not_recruiting")
     if application.status not in (
         ApplicationStatus.SUBMITTED,
         ApplicationStatus.SHORTLISTED,
@@ -214,47 +310,7 @@ def accept(
             % {"status": application.get_status_display()},
             code="application_closed",
         )
-    taken = role.assignments.filter(status=AssignmentStatus.ACTIVE).count()
-    if taken >= role.people_needed:
-        raise Conflict(
-            _("The role is full (%(count)d of %(count)d places taken). Waitlist the application instead.")
-            % {"count": role.people_needed},
-            code="role_full",
-        )
-    clash = overlapping_assignment(
-        application.person, mission.starts_on, mission.ends_on, exclude_mission_id=mission.pk
-    )
-    if clash is not None:
-        raise Conflict(
-            _("%(person)s is already assigned to “%(mission)s” from %(start)s to %(end)s.")
-            % {
-                "person": application.person,
-                "mission": clash.mission,
-                "start": clash.starts_on,
-                "end": clash.ends_on,
-            },
-            code="assignment_overlap",
-        )
-    if supervisor is not None and (supervisor.pk == application.person_id or supervisor.is_trainee):
-        raise ValidationFailed(
-            _("The supervisor must be another, fully qualified person."),
-            fields={"supervisor": _("Choose a supervisor.")},
-        )
-    try:
-        with transaction.atomic():
-            assignment = Assignment.objects.create(
-                mission=mission,
-                role=role,
-                person=application.person,
-                application=application,
-                starts_on=mission.starts_on,
-                ends_on=mission.ends_on,
-                supervisor=supervisor,
-            )
-    except IntegrityError as error:
-        raise Conflict(
-            _("This person already holds a place on this mission."), code="already_assigned"
-        ) from error
+    assignment = _give_place(role, application.person, application, supervisor=supervisor)
     before = application.status
     application.status, application.message = ApplicationStatus.ACCEPTED, (message or "").strip()
     application.decided_by, application.decided_at = actor, timezone.now()
@@ -267,10 +323,31 @@ def accept(
         before={"status": before},
         after={"status": ApplicationStatus.ACCEPTED, "assignment": assignment.pk},
     )
+    _close_other_invitations(assignment, actor=actor, organization=organization)
     send_on_commit(
         "application_decided", {"application": application}, recipients.people([application.person])
     )
     return assignment
+
+
+def _close_other_invitations(assignment: Assignment, *, actor: User, organization: Organization) -> None:
+    """Withdraw the person's pending invitations to the mission they now have a place on."""
+    for invitation in Invitation.objects.select_for_update(of=("self",)).filter(
+        person_id=assignment.person_id,
+        role__mission_id=assignment.mission_id,
+        status=InvitationStatus.PENDING,
+    ):
+        invitation.status = InvitationStatus.WITHDRAWN
+        invitation.save(update_fields=["status", "updated_at"])
+        log_action(
+            "missions.invitation.withdrawn",
+            actor=actor,
+            organization=organization,
+            obj=invitation,
+            before={"status": InvitationStatus.PENDING},
+            after={"status": InvitationStatus.WITHDRAWN},
+            data={"reason": "assigned", "assignment": assignment.pk},
+        )
 
 
 def supervisor_candidates(mission: Mission, *, exclude_person_id: int | None = None) -> QuerySet[Person]:

@@ -43,7 +43,7 @@ from medmissions.core.mail import send_on_commit
 from medmissions.core.models import Language
 from medmissions.missions.access import get_mission_or_404, opportunities
 from medmissions.missions.board import course_checks
-from medmissions.missions.choices import AssignmentStatus
+from medmissions.missions.choices import AssignmentStatus, InvitationStatus
 from medmissions.missions.models import Completion, Mission, Role, SavedSearch, SavedSearchMatch
 from medmissions.missions.regions import WhoRegion, countries_in, region_label, region_of
 from medmissions.organizations.models import Organization, ValueTag
@@ -332,7 +332,12 @@ def with_details(missions: QuerySet[Mission]) -> QuerySet[Mission]:
     """Everything a result shows, prefetched: a page costs the same few queries whatever its size."""
     roles = (
         Role.objects.select_related("specialty")
-        .annotate(taken=Count("assignments", filter=Q(assignments__status=AssignmentStatus.ACTIVE)))
+        .annotate(
+            taken=Count("assignments", filter=Q(assignments__status=AssignmentStatus.ACTIVE), distinct=True),
+            invited=Count(
+                "invitations", filter=Q(invitations__status=InvitationStatus.PENDING), distinct=True
+            ),
+        )
         .prefetch_related("languages", "extra_credentials", "required_courses")
         .order_by("title", "pk")
     )
@@ -407,11 +412,15 @@ class RoleFit:
 
 
 def places_left(role: Role) -> int:
-    """Places not yet taken by an active assignment (``taken`` is annotated by :func:`with_details`)."""
+    """Places neither taken by an active assignment nor held by a pending invitation (``taken``
+    and ``invited`` are annotated by :func:`with_details`)."""
     taken = getattr(role, "taken", None)
     if taken is None:
         taken = role.assignments.filter(status=AssignmentStatus.ACTIVE).count()
-    return max(role.people_needed - taken, 0)
+    invited = getattr(role, "invited", None)
+    if invited is None:
+        invited = role.invitations.filter(status=InvitationStatus.PENDING).count()
+    return max(role.people_needed - taken - invited, 0)
 
 
 def best_fit(fits: Sequence[RoleFit]) -> RoleFit | None:

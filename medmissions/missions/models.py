@@ -330,6 +330,16 @@ class Invitation(models.Model):
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The party organisation the coordinator invited for: named to the person, and whose audit
+    # trail records the answer.
+    organization = models.ForeignKey(
+        "organizations.Organization",
+        verbose_name=_("invited for"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     message = models.TextField(_("message to the person"), blank=True)
     status = models.CharField(
         _("status"), max_length=20, choices=InvitationStatus.choices, default=InvitationStatus.PENDING
@@ -339,6 +349,15 @@ class Invitation(models.Model):
     optimisation_run_id = models.PositiveBigIntegerField(_("optimisation run"), null=True, blank=True)
     response_note = models.TextField(_("note with the answer"), blank=True)
     responded_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    # The place the person took by accepting (through an accepted Application, like any other).
+    assignment = models.OneToOneField(
+        "Assignment",
+        verbose_name=_("assignment"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="invitation",
+    )
     created_at = models.DateTimeField(_("invited at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -349,6 +368,8 @@ class Invitation(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["role", "person"], name="invitation_role_person_unique")
         ]
+        # "My invitations", the dashboard and the one-pending-invitation-per-mission check.
+        indexes = [models.Index(fields=["person", "status"], name="invitation_person_status")]
 
     def __str__(self) -> str:
         return f"{self.person} ← {self.role}"

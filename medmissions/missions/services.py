@@ -24,12 +24,13 @@ from medmissions.missions.choices import (
     OPEN_MISSION_STATUSES,
     AssignmentStatus,
     EvaluationSide,
+    InvitationStatus,
     MissionStatus,
     NeedPriority,
     NeedStatus,
     TeamType,
 )
-from medmissions.missions.models import Assignment, Mission, Need, NeedLine, Role
+from medmissions.missions.models import Assignment, Invitation, Mission, Need, NeedLine, Role
 from medmissions.organizations.access import Capability, can, require
 from medmissions.organizations.models import Organization
 from medmissions.partnerships.choices import PartnershipStatus, PartyRole
@@ -659,10 +660,24 @@ def cancel(mission: Mission, *, actor: User, reason: str) -> Mission:
         )
     mission.cancelled_reason = reason
     mission.save(update_fields=["cancelled_reason", "updated_at"])
+    # Pending invitations lapse with the mission; the invited are told with everyone else.
+    pending = Invitation.objects.filter(role__mission=mission, status=InvitationStatus.PENDING)
+    invited = list(Person.objects.filter(invitations__in=pending).select_related("user").distinct())
+    for invitation in pending.select_related("person", "role"):
+        log_action(
+            "missions.invitation.withdrawn",
+            actor=actor,
+            organization=organization,
+            obj=invitation,
+            before={"status": InvitationStatus.PENDING},
+            after={"status": InvitationStatus.WITHDRAWN},
+            data={"reason": "mission_cancelled"},
+        )
+    pending.update(status=InvitationStatus.WITHDRAWN, updated_at=timezone.now())
     applicants = Person.objects.filter(applications__role__mission=mission).select_related("user").distinct()
     party_ids = mission.partnership.parties.values_list("organization_id", flat=True)
     affected = sorted(
-        {*recipients.people(applicants), *recipients.members_of(party_ids)},
+        {*recipients.people([*applicants, *invited]), *recipients.members_of(party_ids)},
         key=lambda recipient: recipient[0],
     )
     _set_status(
@@ -797,6 +812,10 @@ def delete_role(role: Role, *, actor: User) -> None:
     if role.assignments.exists():
         raise Conflict(
             _("People have held this role before; it stays for the record."), code="role_has_history"
+        )
+    if role.invitations.filter(status=InvitationStatus.PENDING).exists():
+        raise Conflict(
+            _("People are invited to this role; withdraw the invitations first."), code="role_has_invitations"
         )
     log_action(
         "missions.role.deleted",
@@ -1006,6 +1025,18 @@ def update_role(
             % {"count": held},
             code="role_places_taken",
             fields={"people_needed": _("At least %(count)d.") % {"count": held}},
+        )
+    invited = role.invitations.filter(status=InvitationStatus.PENDING).count()
+    if cleaned["people_needed"] < held + invited:
+        raise Conflict(
+            ngettext(
+                "%(count)d place of this role is taken or held by a pending invitation; withdraw invitations before offering fewer places.",
+                "%(count)d places of this role are taken or held by pending invitations; withdraw invitations before offering fewer places.",
+                held + invited,
+            )
+            % {"count": held + invited},
+            code="role_places_taken",
+            fields={"people_needed": _("At least %(count)d.") % {"count": held + invited}},
         )
     if held and cleaned["specialty"].pk != role.specialty_id:
         raise Conflict(

@@ -156,11 +156,12 @@ def _copy_affiliations(keep: Person, merge: Person) -> list[dict[str, Any]]:
 
 @transaction.atomic
 def _move_mission_records(keep: Person, merge: Person) -> int:
-    """Applications, assignments and course completions follow the record that lives on, except
-    where the kept record already has its own for the same role, mission or course date (those
-    stay with the merged-away record, which keeps pointing at the kept one)."""
+    """Applications, invitations, assignments and course completions follow the record that lives
+    on, except where the kept record already has its own for the same role, mission or course date
+    (those stay with the merged-away record, which keeps pointing at the kept one)."""
     from medmissions.missions.choices import AssignmentStatus
     from medmissions.missions.models import Application, Assignment, Completion
+    from medmissions.missions.privacy import merge_invitations
 
     moved = (
         Application.objects.filter(person=merge)
@@ -177,6 +178,7 @@ def _move_mission_records(keep: Person, merge: Person) -> int:
         .update(person=keep)
     )
     Assignment.objects.filter(supervisor=merge).update(supervisor=keep)
+    moved += merge_invitations(keep, merge)
     for completion in Completion.objects.filter(person=merge):
         if not Completion.objects.filter(
             person=keep, course_id=completion.course_id, completed_on=completion.completed_on

@@ -11,9 +11,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from medmissions.core.models import Language
-from medmissions.matching.candidates import candidates_for_roles, suggestions_for_role, weights_for_mission
+from medmissions.matching.candidates import suggestions_for_role, weights_for_mission
 from medmissions.matching.models import DEFAULT_WEIGHTS, MatchingWeights
-from medmissions.missions.models import Application, Completion, Course, Mission, Role
+from medmissions.missions.models import Application, Completion, Course, Invitation, Mission, Role
 from medmissions.partnerships.models import Partnership, PartnershipParty
 from medmissions.volunteers.models import AvailabilityWindow, CountryRequirement, CredentialType, Person
 
@@ -135,7 +135,6 @@ def test_erased_merged_and_already_assigned_people_are_not_candidates(role, read
     removed = ready("Eve Removed")
     assign(removed, role, status="removed", removed_reason="Left the team.")
     assert ranked_names(role) == ["Ada Kept"]
-    assert [c.person_id for c in candidates_for_roles([role], today=TODAY)[role.pk]] == [keeper.pk]
 
 
 def test_credentials_must_be_verified_and_valid_through_the_last_day(role, sending, ready):
@@ -236,14 +235,10 @@ def test_trainees_are_eligible_and_flagged_for_a_supervisor(role, ready):
     assert not by_name["Ben Senior"].needs_supervisor
     supervisor = next(c for c in by_name["Ada Trainee"].checks if c.key == "supervisor")
     assert supervisor.met and "nobody fully qualified is on the team yet" in supervisor.reason
-
-    candidates = {c.person_id: c for c in candidates_for_roles([role], today=TODAY)[role.pk]}
-    assert (candidates[trainee.pk].is_trainee, candidates[trainee.pk].can_supervise) == (True, False)
-    assert candidates[trainee.pk].needs_supervisor
-    assert (candidates[senior.pk].can_supervise, candidates[senior.pk].needs_supervisor) == (True, False)
+    assert {trainee, senior} == {s.person for s in result.ranked}
 
     Role.objects.filter(pk=role.pk).update(supervisor_required_for_trainees=False)
-    assert not candidates_for_roles([role], today=TODAY)[role.pk][0].needs_supervisor
+    assert not any(s.needs_supervisor for s in suggestions_for_role(role, today=TODAY).ranked)
 
 
 # Scores ------------------------------------------------------------------------------------------
@@ -314,6 +309,29 @@ def test_applicants_rank_above_the_pool(role, ready):
     ]
     assert result.ranked[0].score.component("interest").value == 1.0
     assert result.ranked[1].score.component("interest").value == 0.2
+
+
+def test_invited_people_rank_between_applicants_and_the_pool(role, ready, other):
+    ready("Ada Pool")
+    applicant = ready("Ben Applicant")
+    Application.objects.create(role=role, person=applicant, motivation="Keen.")
+    invitee = ready("Cai Invited", organizations=(other,))  # invited from outside the parties
+    Invitation.objects.create(role=role, person=invitee)
+    result = suggestions_for_role(role, today=TODAY)
+    assert [(s.person.full_name, s.applied, s.invited) for s in result.ranked] == [
+        ("Ben Applicant", True, False),
+        ("Cai Invited", False, True),
+        ("Ada Pool", False, False),
+    ]
+    interest = result.ranked[1].score.component("interest")
+    assert (interest.value, interest.points, interest.detail) == (0.6, 24, "Invited to this role.")
+
+
+def test_people_who_declined_an_invitation_are_not_candidates(role, ready):
+    ready("Ada Pool")
+    Invitation.objects.create(role=role, person=ready("Ben Declined"), status="declined")
+    Invitation.objects.create(role=role, person=ready("Cai Withdrawn Invitation"), status="withdrawn")
+    assert ranked_names(role) == ["Ada Pool", "Cai Withdrawn Invitation"]
 
 
 def test_the_sending_organisations_weights_change_the_ranking(role, ready, sending, host, mission):
@@ -395,28 +413,7 @@ def test_queries_do_not_grow_with_the_number_of_people(role, sending, host, acti
         _world(added, sending, host, role, active_partnership, site)
         with CaptureQueriesContext(connection) as suggestions:
             result = suggestions_for_role(role, today=TODAY)
-        with CaptureQueriesContext(connection) as candidates:
-            found = candidates_for_roles([role], today=TODAY)[role.pk]
-        counts.append((len(suggestions), len(candidates)))
-        assert result.ranked and result.near_misses and found
-    assert (result.eligible_count, result.near_miss_count, len(found)) == (10, 10, 10)
+        counts.append(len(suggestions))
+        assert result.ranked and result.near_misses
+    assert (result.eligible_count, result.near_miss_count) == (10, 10)
     assert counts[0] == counts[1]
-
-
-def test_several_roles_cost_a_fixed_number_of_queries_each(role, mission, ready, sending):
-    second = Role.objects.create(
-        mission=mission,
-        title="Orthopaedic surgeon",
-        specialty=specialty("orthopaedic-surgery"),
-        people_needed=1,
-        scope_of_practice="Fractures.",
-    )
-    ready("Ada General")
-    ready("Ben Orthopaedic", specialty_slug="orthopaedic-surgery")
-    with CaptureQueriesContext(connection) as one:
-        candidates_for_roles([role], today=TODAY)
-    with CaptureQueriesContext(connection) as two:
-        result = candidates_for_roles([role, second.pk], today=TODAY)
-    per_role = len(two) - len(one)
-    assert per_role < len(one)  # the second role does not repeat the batch's set-up
-    assert {role_id: len(found) for role_id, found in result.items()} == {role.pk: 2, second.pk: 1}

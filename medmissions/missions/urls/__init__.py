@@ -1,12 +1,13 @@
-"""The missions app's URLs, one module per area (planning, opportunities, team, close-out)."""
+"""The missions app's URLs, one module per area (planning, opportunities, invitations, team, close-out)."""
 
-from medmissions.missions.urls import closeout, opportunities, planning, team
+from medmissions.missions.urls import closeout, invitations, opportunities, planning, team
 
 app_name = "missions"
 
 urlpatterns = [
     *planning.urlpatterns,
     *opportunities.urlpatterns,
+    *invitations.urlpatterns,
     *team.urlpatterns,
     *closeout.urlpatterns,
 ]

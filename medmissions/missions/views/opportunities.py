@@ -25,13 +25,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from medmissions.core.errors import DomainError, NotAllowed, ValidationFailed, apply_to_form
 from medmissions.lib.typing import AuthenticatedHttpRequest
-from medmissions.missions import applications, discovery
+from medmissions.missions import applications, discovery, invitations
 from medmissions.missions.access import (
     MissionAccess,
     get_application_or_404,
     get_mission_or_404,
 )
-from medmissions.missions.choices import ApplicationStatus, AssignmentStatus, MissionStatus
+from medmissions.missions.choices import ApplicationStatus, AssignmentStatus, InvitationStatus, MissionStatus
+from medmissions.missions.forms.invitations import RespondForm
 from medmissions.missions.forms.opportunities import (
     AcceptForm,
     ApplicationFilterForm,
@@ -40,7 +41,8 @@ from medmissions.missions.forms.opportunities import (
     ReviewForm,
     SavedSearchForm,
 )
-from medmissions.missions.models import Application, Assignment, Mission, Role
+from medmissions.missions.models import Application, Assignment, Invitation, Mission, Role
+from medmissions.missions.views.invitations import STATUS_BADGES as INVITATION_BADGES
 from medmissions.volunteers.models import Person
 from medmissions.volunteers.readiness import RoleRequirements, readiness_for_people
 
@@ -137,6 +139,13 @@ def _opportunity_context(
     result = discovery.build_results([mission], viewer)[0]
     own = sorted(mission_access.own_applications, key=lambda application: application.created_at)
     by_role = {application.role_id: application for application in own}
+    # A pending invitation is answered here too (applying to that role is refused meanwhile).
+    invited = {
+        invitation.role_id: invitation
+        for invitation in Invitation.objects.filter(
+            role__mission=mission, person__user=request.user, status=InvitationStatus.PENDING
+        ).select_related("role__mission", "organization")
+    }
     bound = bound or {}
     recruiting = mission.status == MissionStatus.RECRUITING and mission.host_confirmed_at is not None
     return {
@@ -149,11 +158,15 @@ def _opportunity_context(
             {
                 "fit": fit,
                 "application": by_role.get(fit.role.pk),
+                "invitation": invited.get(fit.role.pk),
                 "form": bound.get(fit.role.pk) or _apply_form(fit.role.pk),
             }
             for fit in result.roles
         ],
         "own_applications": own,
+        "invitations": list(invited.values()),
+        "invitation_open": mission.status in invitations.INVITING_STATUSES,
+        "respond_form": RespondForm(),
         "withdrawable": WITHDRAWABLE_STATUSES,
         "status_badges": STATUS_BADGES,
         # Security notes are for the host and its partners, and the team they send.
@@ -295,6 +308,9 @@ def applications_tab(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
         by_role[application.role_id].append(application)
     can_manage = mission_access.can_manage
     supervisors = list(applications.supervisor_candidates(mission)) if can_manage else []
+    invited_by_role: dict[int, list[Invitation]] = defaultdict(list)
+    for invitation in invitations.mission_invitations(mission):
+        invited_by_role[invitation.role_id].append(invitation)
     groups = []
     total = 0
     for role in roles:
@@ -316,10 +332,15 @@ def applications_tab(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
             if rows
             else {}
         )
+        role_invitations = invited_by_role.get(role.pk, [])
+        held = sum(1 for invitation in role_invitations if invitation.status == InvitationStatus.PENDING)
         groups.append(
             {
                 "role": role,
+                # Pending invitations hold places: what is left to offer excludes them.
                 "places_left": discovery.places_left(role),
+                "held": held,
+                "invitations": role_invitations,
                 "rows": [
                     {
                         "application": application,
@@ -348,11 +369,13 @@ def applications_tab(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
             "total": total,
             "can_manage": can_manage,
             "status_badges": STATUS_BADGES,
+            "invitation_badges": INVITATION_BADGES,
+            "invitation_count": sum(len(rows) for rows in invited_by_role.values()),
             # Host members see applications but not every applicant's profile (applying shares
             # it with the vetting partners only): link only the profiles the viewer may open.
             "visible_people": set(
                 Person.objects.visible_to(request.user)
-                .filter(role_applications_filter)
+                .filter(role_applications_filter | Q(invitations__role__mission=mission))
                 .values_list("pk", flat=True)
             ),
         },
