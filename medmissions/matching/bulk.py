@@ -45,6 +45,7 @@ and invitations.
 from __future__ import annotations
 
 import datetime
+import itertools
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -54,7 +55,7 @@ import numpy as np
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.db.models import Count, F, Func, IntegerField, Q, QuerySet
+from django.db.models import Case, Count, F, Func, IntegerField, Max, Q, QuerySet, Value, When
 
 from medmissions.matching import optimiser
 from medmissions.matching.candidates import (
@@ -260,7 +261,8 @@ class _Data:
     person_profession: IntArray  # specialty id, -1: none
     specialties: tuple[IntArray, IntArray, IntArray]  # person id, specialty id, level
     affiliations: tuple[IntArray, IntArray]  # person id, organisation id
-    credentials: tuple[IntArray, IntArray, list[str], IntArray]  # person, type, country, until
+    # person, type, place of issue (position in the sorted batch countries; -1: any), last day
+    credentials: tuple[IntArray, IntArray, IntArray, IntArray]
     languages: tuple[IntArray, IntArray]  # person id, language id (working or better)
     unavailable: tuple[IntArray, IntArray, IntArray]  # person id, start, end ordinals
     completions: tuple[IntArray, IntArray, IntArray]  # person id, course id, ordinal
@@ -273,6 +275,12 @@ class _Data:
 
 def _columns(rows: list[tuple[Any, ...]], width: int) -> list[Sequence[Any]]:
     return list(zip(*rows, strict=True)) if rows else [() for _ in range(width)]
+
+
+def _table(rows: list[tuple[Any, ...]], width: int) -> IntArray:
+    """Rows of integers (no NULLs) as a (len(rows), width) array, without a tuple per column."""
+    flat = np.fromiter(itertools.chain.from_iterable(rows), np.int64, len(rows) * width)
+    return flat.reshape(len(rows), width)
 
 
 def _fetch(queryset: QuerySet[Any, Any]) -> list[tuple[Any, ...]]:
@@ -438,7 +446,7 @@ def _read(role_ids: list[int]) -> _Data | None:
         _fetch(people.values_list("pk", "is_trainee", "nationality", "years_of_experience", "profession_id"))
     )
     pid, trainee, nationality, years, profession = _columns(person_rows, 5)
-    specialties = _columns(
+    specialties = _table(
         _fetch(
             PersonSpecialty.objects.filter(person_id__in=people_subquery).values_list(
                 "person_id", "specialty_id", "proficiency"
@@ -446,35 +454,58 @@ def _read(role_ids: list[int]) -> _Data | None:
         ),
         3,
     )
-    affiliations = _columns(
+    affiliations = _table(
         _fetch(
-            Affiliation.objects.filter(
-                person_id__in=people_subquery, organization_id__in=org_ids
-            ).values_list("person_id", "organization_id")
+            # Every affiliation with a party is in the batch by definition; people erased or
+            # merged since are not in person_rows and drop out when indexed.
+            Affiliation.objects.filter(organization_id__in=org_ids).values_list(
+                "person_id", "organization_id"
+            )
         ),
         2,
     )
-    # Only verified credentials can meet a requirement; one row per verification is harmless
-    # (the latest day a type counts is a maximum), and a join is much cheaper than EXISTS.
+    # Only verified credentials can meet a requirement. The database keeps, per person, type and
+    # place of issue (the position of a batch country for types the host country issues, -1 for
+    # any), the last day the type still counts (expiry plus grace days): a join and a GROUP BY
+    # are much cheaper than reading every credential, and licences of other countries are
+    # never read.
+    country_position = Case(
+        *[When(credential__country=code, then=Value(index)) for index, code in enumerate(countries)],
+        default=Value(-1),
+        output_field=IntegerField(),
+    )
     credential_rows = _fetch(
         CredentialVerification.objects.filter(
+            Q(credential__credential_type__issued_by_host_country=False)
+            | Q(credential__country__in=countries),
             outcome=VerificationOutcome.VERIFIED,
             credential__person_id__in=people_subquery,
             credential__credential_type_id__in=wanted_types,
         )
-        .annotate(expires_day=_EpochDay(F("credential__expires_on")))
-        .values_list(
-            "credential__person_id", "credential__credential_type_id", "credential__country", "expires_day"
+        .annotate(
+            place=Case(
+                When(credential__credential_type__issued_by_host_country=True, then=country_position),
+                default=Value(-1),
+                output_field=IntegerField(),
+            ),
+            expires_day=_EpochDay(F("credential__expires_on")),
         )
+        .values("credential__person_id", "credential__credential_type_id", "place")
+        .annotate(
+            last=Max(
+                Case(
+                    When(credential__expires_on__isnull=True, then=Value(_FOREVER - _EPOCH)),
+                    default=F("expires_day") + F("credential__credential_type__grace_days"),
+                    output_field=IntegerField(),
+                )
+            )
+        )
+        .values_list("credential__person_id", "credential__credential_type_id", "place", "last")
+        .order_by()
     )
-    c_person, c_type, c_country, c_expires = _columns(credential_rows, 4)
-    type_ids = _int(sorted(credential_types))
-    grace = _int([credential_types[pk][0] for pk in type_ids.tolist()])
-    c_type_array = _int(c_type)
-    c_expiry = _days(c_expires, _FOREVER)
-    c_grace = grace[np.searchsorted(type_ids, c_type_array)] if len(c_type_array) else c_type_array
-    c_until = np.where(c_expiry == _FOREVER, _FOREVER, c_expiry + c_grace)
-    spoken = _columns(
+    credential_table = _table(credential_rows, 4)
+    c_until = credential_table[:, 3] + _EPOCH
+    spoken = _table(
         _fetch(
             PersonLanguage.objects.filter(
                 person_id__in=people_subquery,
@@ -486,7 +517,7 @@ def _read(role_ids: list[int]) -> _Data | None:
     )
     first_day = min(row[2] for row in missions)
     last_day = max(row[3] for row in missions)
-    windows = _columns(
+    windows = _table(
         _fetch(
             AvailabilityWindow.objects.filter(
                 person_id__in=people_subquery,
@@ -499,7 +530,7 @@ def _read(role_ids: list[int]) -> _Data | None:
         ),
         3,
     )
-    completions = _columns(
+    completions = _table(
         _fetch(
             Completion.objects.filter(person_id__in=people_subquery, course_id__in=course_ids)
             .annotate(day=_EpochDay(F("completed_on")))
@@ -564,12 +595,12 @@ def _read(role_ids: list[int]) -> _Data | None:
         person_nationality=[str(code or "") for code in nationality],
         person_years=_int([-1 if value is None else value for value in years]),
         person_profession=_int([-1 if value is None else value for value in profession]),
-        specialties=(_int(specialties[0]), _int(specialties[1]), _int(specialties[2])),
-        affiliations=(_int(affiliations[0]), _int(affiliations[1])),
-        credentials=(_int(c_person), c_type_array, [str(code or "") for code in c_country], c_until),
-        languages=(_int(spoken[0]), _int(spoken[1])),
-        unavailable=(_int(windows[0]), _days(windows[1], 0), _days(windows[2], 0)),
-        completions=(_int(completions[0]), _int(completions[1]), _days(completions[2], 0)),
+        specialties=(specialties[:, 0], specialties[:, 1], specialties[:, 2]),
+        affiliations=(affiliations[:, 0], affiliations[:, 1]),
+        credentials=(credential_table[:, 0], credential_table[:, 1], credential_table[:, 2], c_until),
+        languages=(spoken[:, 0], spoken[:, 1]),
+        unavailable=(windows[:, 0], windows[:, 1] + _EPOCH, windows[:, 2] + _EPOCH),
+        completions=(completions[:, 0], completions[:, 1], completions[:, 2] + _EPOCH),
         assignments=(
             _int(held[0]),
             _int(held[1]),
@@ -818,22 +849,23 @@ def _evaluate(data: _Data) -> LoadedProblem:
     # Credentials: per (type, country or "" for types any country issues) the last day each
     # person holds a verified one that still counts, then the country's rules and the extras.
     c_who = person(data.credentials[0])
-    until: dict[tuple[int, str], IntArray] = {}
+    until: dict[tuple[int, int], IntArray] = {}
     host_types = {pk for pk, (_grace, host) in data.credential_types.items() if host}
-    c_types, c_countries, c_until = data.credentials[1], data.credentials[2], data.credentials[3]
-    groups: dict[tuple[int, str], list[int]] = {}
-    for row, (type_id, country) in enumerate(zip(c_types.tolist(), c_countries, strict=True)):
-        if c_who[row] >= 0:
-            groups.setdefault((type_id, country if type_id in host_types else ""), []).append(row)
-    for group, rows_list in groups.items():
-        rows = _int(rows_list)
+    positions = {code: index for index, code in enumerate(sorted(set(data.mission_country)))}
+    c_types, c_places, c_until = data.credentials[1], data.credentials[2], data.credentials[3]
+    known = np.flatnonzero(c_who >= 0)
+    keys = c_types[known] * (len(positions) + 1) + (c_places[known] + 1)
+    order = known[np.argsort(keys, kind="stable")]
+    sorted_keys = np.sort(keys, kind="stable")
+    cuts = np.flatnonzero(np.diff(sorted_keys)) + 1
+    for rows in np.split(order, cuts) if len(order) else []:
         best = np.full(people, _NEVER, np.int64)
         np.maximum.at(best, c_who[rows], c_until[rows])
-        until[group] = best
+        until[(int(c_types[rows[0]]), int(c_places[rows[0]]))] = best
     none = np.full(people, _NEVER, np.int64)
 
     def holds(type_id: int, country: str, subset: IntArray) -> BoolArray:
-        table = until.get((type_id, country if type_id in host_types else ""), none)
+        table = until.get((type_id, positions[country] if type_id in host_types else -1), none)
         return table[who[subset]] >= end[subset]
 
     profession = tree.index(data.person_profession)

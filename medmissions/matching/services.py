@@ -38,8 +38,8 @@ from medmissions.matching.access import MATCHABLE_STATUSES
 from medmissions.matching.candidates import weights_from_parties
 from medmissions.matching.models import DEFAULT_WEIGHTS, MatchingWeights, OptimisationRun, RunStatus
 from medmissions.missions import applications, invitations
-from medmissions.missions.choices import ApplicationStatus
-from medmissions.missions.models import Application, Mission, Role
+from medmissions.missions.choices import ApplicationStatus, InvitationStatus
+from medmissions.missions.models import Application, Invitation, Mission, Role
 from medmissions.organizations.access import Capability, require
 from medmissions.organizations.models import Organization
 from medmissions.partnerships.models import PartnershipParty
@@ -180,6 +180,21 @@ def _weights_by_mission(missions: Sequence[Mission]) -> dict[str, dict[str, int]
     return {str(mission.pk): weights_from_parties(parties[mission.pk], tuned) for mission in missions}
 
 
+def _invited_elsewhere(loaded: bulk.LoadedProblem) -> frozenset[tuple[int, int]]:
+    """People with a pending invitation on a mission of the batch already hold a place there
+    (their invitation counts against the role's places): they are not proposed again for any role
+    of that mission, which ``invitations.invite`` would refuse anyway."""
+    roles_of: dict[int, list[int]] = defaultdict(list)
+    for info in loaded.roles.values():
+        roles_of[info.mission_id].append(info.role_id)
+    pending = Invitation.objects.filter(
+        role__mission_id__in=list(roles_of), status=InvitationStatus.PENDING
+    ).values_list("person_id", "role__mission_id")
+    return frozenset(
+        (person_id, role_id) for person_id, mission_id in pending for role_id in roles_of[mission_id]
+    )
+
+
 @dataclass
 class Proposal:
     """What the optimiser proposes for a batch of roles, before it is stored as a run."""
@@ -213,7 +228,7 @@ def propose(
     loaded = bulk.load_problem(roles, today=today)
     problem = loaded.problem
     problem.pins = frozenset(pins)
-    problem.exclusions = frozenset(exclusions)
+    problem.exclusions = frozenset(exclusions) | _invited_elsewhere(loaded)
     problem.excluded_people = frozenset(excluded_people)
     limit = settings.MATCHING_TIME_LIMIT_SECONDS if time_limit is None else time_limit
     gap = settings.MATCHING_ACCEPT_GAP if accept_gap is None else accept_gap

@@ -23,7 +23,7 @@ from medmissions.missions.choices import (
     MissionStatus,
 )
 from medmissions.missions.models import Application, Assignment, Invitation, Mission, Role
-from medmissions.missions.services import _party_organization
+from medmissions.missions.services import _party_organization, withdraw_invitations
 from medmissions.organizations.access import Capability
 from medmissions.organizations.models import Organization
 from medmissions.partnerships.choices import PartyRole
@@ -332,22 +332,16 @@ def accept(
 
 def _close_other_invitations(assignment: Assignment, *, actor: User, organization: Organization) -> None:
     """Withdraw the person's pending invitations to the mission they now have a place on."""
-    for invitation in Invitation.objects.select_for_update(of=("self",)).filter(
-        person_id=assignment.person_id,
-        role__mission_id=assignment.mission_id,
-        status=InvitationStatus.PENDING,
-    ):
-        invitation.status = InvitationStatus.WITHDRAWN
-        invitation.save(update_fields=["status", "updated_at"])
-        log_action(
-            "missions.invitation.withdrawn",
-            actor=actor,
-            organization=organization,
-            obj=invitation,
-            before={"status": InvitationStatus.PENDING},
-            after={"status": InvitationStatus.WITHDRAWN},
-            data={"reason": "assigned", "assignment": assignment.pk},
-        )
+    withdraw_invitations(
+        Invitation.objects.select_for_update(of=("self",)).filter(
+            person_id=assignment.person_id,
+            role__mission_id=assignment.mission_id,
+            status=InvitationStatus.PENDING,
+        ),
+        actor=actor,
+        organization=organization,
+        data={"reason": "assigned", "assignment": assignment.pk},
+    )
 
 
 def supervisor_candidates(mission: Mission, *, exclude_person_id: int | None = None) -> QuerySet[Person]:

@@ -51,7 +51,7 @@ from medmissions.missions.choices import (
     MissionStatus,
 )
 from medmissions.missions.models import Application, Assignment, Invitation, Mission, Role
-from medmissions.missions.services import _party_organization
+from medmissions.missions.services import _party_organization, withdraw_invitations
 from medmissions.organizations.access import Capability
 from medmissions.partnerships.choices import PartyRole
 from medmissions.volunteers.choices import AffiliationKind
@@ -317,16 +317,7 @@ def withdraw(invitation: Invitation, *, actor: User) -> Invitation:
             % {"status": invitation.get_status_display().lower()},
             code="invitation_closed",
         )
-    invitation.status = InvitationStatus.WITHDRAWN
-    invitation.save(update_fields=["status", "updated_at"])
-    log_action(
-        "missions.invitation.withdrawn",
-        actor=actor,
-        organization=organization,
-        obj=invitation,
-        before={"status": InvitationStatus.PENDING},
-        after={"status": InvitationStatus.WITHDRAWN},
-    )
+    withdraw_invitations([invitation], actor=actor, organization=organization)
     send_on_commit(
         "role_invitation_withdrawn",
         {"invitation": invitation, "role": invitation.role, "mission": invitation.role.mission},

@@ -645,6 +645,29 @@ def mark_evaluated(mission: Mission, *, actor: User) -> Mission:
 
 
 @transaction.atomic
+def withdraw_invitations(
+    invitations: Iterable[Invitation],
+    *,
+    actor: User,
+    organization: Organization | None,
+    data: dict | None = None,
+) -> None:
+    """Mark pending invitations withdrawn, one audit entry each. Callers lock the rows, check the
+    status and tell the people (each in its own words)."""
+    for invitation in invitations:
+        invitation.status = InvitationStatus.WITHDRAWN
+        invitation.save(update_fields=["status", "updated_at"])
+        log_action(
+            "missions.invitation.withdrawn",
+            actor=actor,
+            organization=organization,
+            obj=invitation,
+            before={"status": InvitationStatus.PENDING},
+            after={"status": InvitationStatus.WITHDRAWN},
+            data=data,
+        )
+
+
 def cancel(mission: Mission, *, actor: User, reason: str) -> Mission:
     """Cancel a mission that has not finished; everyone affected is told (on commit)."""
     organization = _party_organization(mission, actor, Capability.MANAGE_MISSIONS)
@@ -661,19 +684,15 @@ def cancel(mission: Mission, *, actor: User, reason: str) -> Mission:
     mission.cancelled_reason = reason
     mission.save(update_fields=["cancelled_reason", "updated_at"])
     # Pending invitations lapse with the mission; the invited are told with everyone else.
-    pending = Invitation.objects.filter(role__mission=mission, status=InvitationStatus.PENDING)
-    invited = list(Person.objects.filter(invitations__in=pending).select_related("user").distinct())
-    for invitation in pending.select_related("person", "role"):
-        log_action(
-            "missions.invitation.withdrawn",
-            actor=actor,
-            organization=organization,
-            obj=invitation,
-            before={"status": InvitationStatus.PENDING},
-            after={"status": InvitationStatus.WITHDRAWN},
-            data={"reason": "mission_cancelled"},
-        )
-    pending.update(status=InvitationStatus.WITHDRAWN, updated_at=timezone.now())
+    pending = list(
+        Invitation.objects.select_for_update(of=("self",))
+        .filter(role__mission=mission, status=InvitationStatus.PENDING)
+        .select_related("person__user", "role")
+    )
+    invited = [invitation.person for invitation in pending]
+    withdraw_invitations(
+        pending, actor=actor, organization=organization, data={"reason": "mission_cancelled"}
+    )
     applicants = Person.objects.filter(applications__role__mission=mission).select_related("user").distinct()
     party_ids = mission.partnership.parties.values_list("organization_id", flat=True)
     affected = sorted(

@@ -300,3 +300,20 @@ def test_people_outside_the_partnership_are_never_proposed(users, sending, other
     stranger = make_person("Zed Stranger", organizations=(other,), years_of_experience=30, proficiency=4)
     run = run_for(users, sending, [recruiting])
     assert stranger.pk not in {person for person, _role in placed(run)}
+
+
+def test_a_pending_invitation_holds_its_place_and_its_person_is_not_proposed_again(
+    users, sending, recruiting, people
+):
+    from medmissions.missions import invitations
+
+    surgeon_role = role_of(recruiting, "General surgeon")
+    invitations.invite(surgeon_role, people["senior"], actor=users["coordinator"])
+    run = run_for(users, sending, [recruiting])
+    places = {item["role"]: item["places_left"] for item in run.inputs["roles"]}
+    assert places[surgeon_role.pk] == 1
+    surgeons = {person for person, role in placed(run) if role == surgeon_role.pk}
+    assert surgeons == {people["middle"].pk}
+    assert people["senior"].pk not in {person for person, _role in placed(run)}
+    outcome = services.accept_run(run, actor=users["coordinator"])
+    assert outcome.invitations == 2

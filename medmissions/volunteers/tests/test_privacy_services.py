@@ -51,6 +51,7 @@ EXPORT_SECTIONS = {
     "saved_searches",
     "mission_messages",
     "calendar_feed",
+    "invitations",
     "account",
     "memberships",
     "api_tokens",
