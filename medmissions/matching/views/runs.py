@@ -227,11 +227,13 @@ def _proposal(run: OptimisationRun, page_number: Any) -> dict[str, Any]:
             )
         groups.append({"mission": mission, "mission_id": mission_id, "roles": role_rows})
     shown_exclusions = sorted(exclusions)[:200]
+    shown_pins = sorted(pins)[:200]
+    shown_pairs = shown_exclusions + shown_pins
     named = Person.objects.in_bulk(
-        {person_id for person_id, _role_id in shown_exclusions} | set(run.inputs.get("excluded_people", []))
+        {person_id for person_id, _role_id in shown_pairs} | set(run.inputs.get("excluded_people", []))
     )
     titles = dict(
-        Role.objects.filter(pk__in={role_id for _person_id, role_id in shown_exclusions}).values_list(
+        Role.objects.filter(pk__in={role_id for _person_id, role_id in shown_pairs}).values_list(
             "pk", "title"
         )
     )
@@ -248,10 +250,18 @@ def _proposal(run: OptimisationRun, page_number: Any) -> dict[str, Any]:
         }
         for person_id, role_id in shown_exclusions
     ]
+    pin_rows = [
+        {
+            "key": f"{person_id}:{role_id}",
+            "name": name_of(person_id),
+            "role": titles.get(role_id, str(role_id)),
+        }
+        for person_id, role_id in shown_pins
+    ]
     return {
         "groups": groups,
         "page_obj": page,
-        "pins": sorted(f"{person}:{role}" for person, role in pins),
+        "pins": pin_rows,
         "exclusion_rows": exclusion_rows,
         "excluded_people": [
             {"id": person_id, "name": name_of(person_id)}
