@@ -133,3 +133,22 @@ def test_the_weights_page(client_for, users, sending):
     assert MatchingWeights.objects.get(organization=sending).experience == 30
     assert admin.post(reverse("matching:weights_reset", args=[sending.slug])).status_code == 302
     assert not MatchingWeights.objects.exists()
+
+
+def test_a_proposal_short_of_the_bound_says_how_close_it_is(client_for, users, sending, recruiting, people):
+    client = client_for(users["coordinator"])
+    client.post(reverse("matching:runs"), {"organization": sending.pk, "missions": [recruiting.pk]})
+    run = OptimisationRun.objects.get()
+    # As CP-SAT leaves it when its time runs out a few points short of the bound.
+    run.result = {**run.result, "optimal": False, "bound": run.result["total_score"] * 1000}
+    run.save(update_fields=["result"])
+    page = client.get(reverse("matching:run", args=[run.pk])).content.decode()
+    assert "within 99.9% of the best possible" in page and "best possible</span>" not in page.replace(
+        "of the best possible", ""
+    )
+    run.result = {**run.result, "total_score": 1_171_215, "bound": 1_171_230}
+    run.save(update_fields=["result"])
+    assert (
+        "within 0.01% of the best possible"
+        in client.get(reverse("matching:run", args=[run.pk])).content.decode()
+    )

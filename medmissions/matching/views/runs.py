@@ -280,7 +280,8 @@ def _render_run(
     result = run.result
     gap = None
     if result.get("bound") is not None and not result.get("optimal") and result.get("bound"):
-        gap = round(100 * (result["bound"] - result["total_score"]) / result["bound"], 2)
+        # Never "within 0.0 %": a proposal short of the bound by a few points shows 0.01 %.
+        gap = max(round(100 * (result["bound"] - result["total_score"]) / result["bound"], 2), 0.01)
     return render(
         request,
         "matching/run.html",
