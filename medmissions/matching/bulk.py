@@ -128,6 +128,7 @@ class RoleInfo:
     places_left: int  # people_needed - active - pending invitations, never below 0
     starts_on: datetime.date
     ends_on: datetime.date
+    weights: dict[str, int]  # the mission's (its sending organisation's, or DEFAULT_WEIGHTS)
 
 
 @dataclass
@@ -1065,6 +1066,7 @@ def _evaluate(data: _Data) -> LoadedProblem:
             places_left=int(places[k]),
             starts_on=starts_on,
             ends_on=ends_on,
+            weights=data.mission_weights[m],
         )
     return LoadedProblem(
         problem=optimiser.Problem(slots=slots, candidates=columns, tolerance_days=tolerance),

@@ -87,7 +87,6 @@ __all__ = [
     "Score",
     "Suggestion",
     "suggestions_for_role",
-    "weights_for_mission",
     "weights_from_parties",
 ]
 
@@ -213,17 +212,6 @@ def weights_from_parties(
         if organization_id in tuned:
             return dict(tuned[organization_id])
     return dict(DEFAULT_WEIGHTS)
-
-
-def weights_for_mission(mission: Mission) -> dict[str, int]:
-    """The weights of the mission's sending organisation (the first non-host party that tuned
-    them), or ``DEFAULT_WEIGHTS``."""
-    parties = list(mission.partnership.parties.values_list("organization_id", "role"))
-    tuned = {
-        weights.organization_id: weights.as_dict()
-        for weights in MatchingWeights.objects.filter(organization_id__in=[p[0] for p in parties])
-    }
-    return weights_from_parties(parties, tuned)
 
 
 # Loading roles -----------------------------------------------------------------------------------

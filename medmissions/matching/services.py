@@ -35,14 +35,12 @@ from medmissions.audit.services import log_action, snapshot
 from medmissions.core.errors import Conflict, DomainError, ValidationFailed
 from medmissions.matching import bulk, optimiser
 from medmissions.matching.access import MATCHABLE_STATUSES
-from medmissions.matching.candidates import weights_from_parties
 from medmissions.matching.models import DEFAULT_WEIGHTS, MatchingWeights, OptimisationRun, RunStatus
 from medmissions.missions import applications, invitations
 from medmissions.missions.choices import ApplicationStatus, InvitationStatus
 from medmissions.missions.models import Application, Invitation, Mission, Role
 from medmissions.organizations.access import Capability, require
 from medmissions.organizations.models import Organization
-from medmissions.partnerships.models import PartnershipParty
 from medmissions.volunteers.models import Person
 
 __all__ = [
@@ -53,6 +51,7 @@ __all__ = [
     "accept_run",
     "discard_run",
     "propose",
+    "rerun_optimisation",
     "reset_weights",
     "run_optimisation",
     "set_weights",
@@ -124,14 +123,11 @@ def _check_missions(organization: Organization, missions: Sequence[Mission]) -> 
 
 
 def _check_pairs(pairs: list[tuple[int, int]], role_ids: set[int], field: str) -> None:
+    # People are not looked up here: a pin of someone who is not a candidate is refused by the
+    # optimiser with the reason, and an exclusion of nobody changes nothing.
     unknown_roles = sorted({role_id for _person_id, role_id in pairs} - role_ids)
     if unknown_roles:
         message = _("Role %(role)d is not a role of the missions in this run.") % {"role": unknown_roles[0]}
-        raise ValidationFailed(message, fields={field: message})
-    people = {person_id for person_id, _role_id in pairs}
-    found = set(Person.objects.filter(pk__in=people).values_list("pk", flat=True))
-    if people - found:
-        message = _("Person %(person)d does not exist.") % {"person": min(people - found)}
         raise ValidationFailed(message, fields={field: message})
 
 
@@ -160,24 +156,6 @@ def _assignment_rows(loaded: bulk.LoadedProblem, solution: optimiser.Solution) -
         )
     rows.sort(key=lambda row: (int(row["role"]), -int(row["score"]), int(row["person"])))
     return rows
-
-
-def _weights_by_mission(missions: Sequence[Mission]) -> dict[str, dict[str, int]]:
-    """Each mission's weights (``candidates.weights_for_mission``) in two queries for the batch."""
-    parties: dict[int, list[tuple[int, str]]] = defaultdict(list)
-    for mission_id, organization_id, role in PartnershipParty.objects.filter(
-        partnership__missions__in=missions
-    ).values_list("partnership__missions", "organization_id", "role"):
-        parties[mission_id].append((organization_id, role))
-    tuned = {
-        weights.organization_id: weights.as_dict()
-        for weights in MatchingWeights.objects.filter(
-            organization_id__in={
-                organization_id for found in parties.values() for organization_id, _role in found
-            }
-        )
-    }
-    return {str(mission.pk): weights_from_parties(parties[mission.pk], tuned) for mission in missions}
 
 
 def _invited_elsewhere(loaded: bulk.LoadedProblem) -> frozenset[tuple[int, int]]:
@@ -322,7 +300,7 @@ def run_optimisation(
             {"role": role.pk, "mission": role.mission_id, "places_left": capacities.get(role.pk, 0)}
             for role in roles
         ],
-        "weights": _weights_by_mission(missions),
+        "weights": {str(info.mission_id): info.weights for info in proposal.loaded.roles.values()},
         "pins": [list(pair) for pair in pin_pairs],
         "exclusions": [list(pair) for pair in exclusion_pairs],
         "excluded_people": people_out,
@@ -364,6 +342,28 @@ def run_optimisation(
             },
         )
     return run
+
+
+def rerun_optimisation(
+    previous: OptimisationRun,
+    *,
+    actor: User,
+    pins: Iterable[Any] | None = None,
+    exclusions: Iterable[Any] | None = None,
+    excluded_people: Iterable[int] | None = None,
+) -> OptimisationRun:
+    """Run again over ``previous``'s missions. Pins, exclusions and excluded people replace the
+    previous run's when given, and are kept otherwise; the new run links to ``previous``."""
+    inputs = previous.inputs
+    return run_optimisation(
+        organization=previous.organization,
+        missions=list(Mission.objects.filter(pk__in=inputs.get("missions", []))),
+        actor=actor,
+        pins=inputs.get("pins", []) if pins is None else pins,
+        exclusions=inputs.get("exclusions", []) if exclusions is None else exclusions,
+        excluded_people=inputs.get("excluded_people", []) if excluded_people is None else excluded_people,
+        previous=previous,
+    )
 
 
 # Deciding ----------------------------------------------------------------------------------------

@@ -205,11 +205,6 @@ def lock_role(role_id: int) -> Role:
     return Role.objects.select_for_update(of=("self",)).select_related("mission__partnership").get(pk=role_id)
 
 
-def _held_by_invitations(role: Role, person: Person) -> int:
-    """Places that pending invitations of other people hold in ``role``."""
-    return role.invitations.filter(status=InvitationStatus.PENDING).exclude(person=person).count()
-
-
 def _give_place(
     role: Role,
     person: Person,
@@ -235,8 +230,8 @@ def _give_place(
             else _("Applications are accepted while the mission recruits."),
             code="not_recruiting",
         )
-    taken = role.assignments.filter(status=AssignmentStatus.ACTIVE).count()
-    held = 0 if by_invitation else _held_by_invitations(role, person)
+    taken = role.places_taken()
+    held = 0 if by_invitation else role.places_held(except_person_id=person.pk)
     if taken + held >= role.people_needed:
         if by_invitation:
             message = _("“%(role)s” is full: every place has been taken since you were invited.") % {

@@ -27,7 +27,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, DurationField, ExpressionWrapper, F, Prefetch, Q, QuerySet
+from django.db.models import DurationField, ExpressionWrapper, F, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -43,7 +43,6 @@ from medmissions.core.mail import send_on_commit
 from medmissions.core.models import Language
 from medmissions.missions.access import get_mission_or_404, opportunities
 from medmissions.missions.board import course_checks
-from medmissions.missions.choices import AssignmentStatus, InvitationStatus
 from medmissions.missions.models import Completion, Mission, Role, SavedSearch, SavedSearchMatch
 from medmissions.missions.regions import WhoRegion, countries_in, region_label, region_of
 from medmissions.organizations.models import Organization, ValueTag
@@ -332,12 +331,7 @@ def with_details(missions: QuerySet[Mission]) -> QuerySet[Mission]:
     """Everything a result shows, prefetched: a page costs the same few queries whatever its size."""
     roles = (
         Role.objects.select_related("specialty")
-        .annotate(
-            taken=Count("assignments", filter=Q(assignments__status=AssignmentStatus.ACTIVE), distinct=True),
-            invited=Count(
-                "invitations", filter=Q(invitations__status=InvitationStatus.PENDING), distinct=True
-            ),
-        )
+        .with_places()
         .prefetch_related("languages", "extra_credentials", "required_courses")
         .order_by("title", "pk")
     )
@@ -411,18 +405,6 @@ class RoleFit:
         return any(check.key == "specialty" and check.met for check in self.checks)
 
 
-def places_left(role: Role) -> int:
-    """Places neither taken by an active assignment nor held by a pending invitation (``taken``
-    and ``invited`` are annotated by :func:`with_details`)."""
-    taken = getattr(role, "taken", None)
-    if taken is None:
-        taken = role.assignments.filter(status=AssignmentStatus.ACTIVE).count()
-    invited = getattr(role, "invited", None)
-    if invited is None:
-        invited = role.invitations.filter(status=InvitationStatus.PENDING).count()
-    return max(role.people_needed - taken - invited, 0)
-
-
 def best_fit(fits: Sequence[RoleFit]) -> RoleFit | None:
     """The open role the viewer fits best: their specialty first, then the fewest unmet checks."""
     candidates = [fit for fit in fits if fit.is_open] or list(fits)
@@ -467,7 +449,7 @@ def build_results(
         parties = list(mission.partnership.parties.all())
         hosts = [party.organization for party in parties if party.role == PartyRole.HOST]
         partners = [party.organization for party in parties if party.role != PartyRole.HOST]
-        fits = [RoleFit(role, places_left(role), checks.get(role.pk, [])) for role in mission.roles.all()]
+        fits = [RoleFit(role, role.places_left(), checks.get(role.pk, [])) for role in mission.roles.all()]
         results.append(
             OpportunityResult(
                 mission=mission,

@@ -134,12 +134,6 @@ def invitable_person_or_none(mission: Mission, person_id: Any) -> Person | None:
     return pool(mission).filter(pk=pk).first()
 
 
-def places_held(role: Role) -> int:
-    """Places of ``role`` taken by active assignments or held by pending invitations."""
-    taken = role.assignments.filter(status=AssignmentStatus.ACTIVE).count()
-    return taken + role.invitations.filter(status=InvitationStatus.PENDING).count()
-
-
 def _url(invitation: Invitation) -> str:
     return reverse("missions:invitation", args=[invitation.pk])
 
@@ -191,8 +185,7 @@ def _check_invitable(role: Role, person: Person) -> None:
             _("%(person)s has applied to “%(role)s”: accept the application instead of inviting.") % names,
             code="has_application",
         )
-    taken = role.assignments.filter(status=AssignmentStatus.ACTIVE).count()
-    held = role.invitations.filter(status=InvitationStatus.PENDING).count()
+    taken, held = role.places_taken(), role.places_held()
     if taken + held >= role.people_needed:
         raise Conflict(
             _(

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Count, F, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -243,8 +243,22 @@ class Completion(models.Model):
         return f"{self.person} — {self.course} ({self.completed_on})"
 
 
+class RoleQuerySet(models.QuerySet["Role"]):
+    def with_places(self) -> RoleQuerySet:
+        """Annotate what :meth:`Role.places_left` counts, so a list of roles costs one query."""
+        return self.annotate(
+            taken=Count("assignments", filter=Q(assignments__status=AssignmentStatus.ACTIVE), distinct=True),
+            held=Count("invitations", filter=Q(invitations__status=InvitationStatus.PENDING), distinct=True),
+        )
+
+
 class Role(models.Model):
-    """A slot on a mission: what kind of person, how many, and what they must hold."""
+    """A slot on a mission: what kind of person, how many, and what they must hold.
+
+    Its places are taken by active assignments and held by pending invitations; every path that
+    counts them (accepting, inviting, changing the places, the opportunity pages, matching) uses
+    :meth:`places_taken`, :meth:`places_held` and :meth:`places_left`.
+    """
 
     mission = models.ForeignKey(Mission, on_delete=models.CASCADE, related_name="roles")
     title = models.CharField(_("title"), max_length=200)
@@ -283,6 +297,8 @@ class Role(models.Model):
         help_text=_("Matching ranks health workers from the host country higher for this role."),
     )
 
+    objects = RoleQuerySet.as_manager()
+
     class Meta:
         verbose_name = pgettext_lazy("slot on a mission", "role")
         verbose_name_plural = pgettext_lazy("slots on a mission", "roles")
@@ -291,6 +307,26 @@ class Role(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} ({self.mission})"
+
+    def places_taken(self) -> int:
+        """Active assignments (the ``taken`` annotation of :meth:`RoleQuerySet.with_places` if present)."""
+        taken = getattr(self, "taken", None)
+        if taken is None:
+            taken = self.assignments.filter(status=AssignmentStatus.ACTIVE).count()
+        return taken
+
+    def places_held(self, *, except_person_id: int | None = None) -> int:
+        """Pending invitations, leaving out ``except_person_id``'s own (it holds their place)."""
+        held = getattr(self, "held", None) if except_person_id is None else None
+        if held is None:
+            pending = self.invitations.filter(status=InvitationStatus.PENDING)
+            if except_person_id is not None:
+                pending = pending.exclude(person_id=except_person_id)
+            held = pending.count()
+        return held
+
+    def places_left(self) -> int:
+        return max(self.people_needed - self.places_taken() - self.places_held(), 0)
 
 
 class Application(models.Model):

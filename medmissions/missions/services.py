@@ -1033,7 +1033,7 @@ def update_role(
     role = Role.objects.select_for_update(of=("self",)).select_related("specialty").get(pk=role.pk)
     cleaned = _clean_role({name: data.get(name, getattr(role, name)) for name in ROLE_FIELDS})
     _check_role_spiritual_care(role.mission, cleaned["specialty"])
-    held = role.assignments.filter(status=AssignmentStatus.ACTIVE).count()
+    held = role.places_taken()
     if cleaned["people_needed"] < held:
         raise Conflict(
             ngettext(
@@ -1045,7 +1045,7 @@ def update_role(
             code="role_places_taken",
             fields={"people_needed": _("At least %(count)d.") % {"count": held}},
         )
-    invited = role.invitations.filter(status=InvitationStatus.PENDING).count()
+    invited = role.places_held()
     if cleaned["people_needed"] < held + invited:
         raise Conflict(
             ngettext(

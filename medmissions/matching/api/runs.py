@@ -22,9 +22,9 @@ from medmissions.matching.access import (
     managing_organizations,
     runs_for,
 )
-from medmissions.matching.candidates import Score, suggestions_for_role
+from medmissions.matching.candidates import suggestions_for_role
 from medmissions.matching.models import DEFAULT_WEIGHTS, OptimisationRun
-from medmissions.missions.models import Mission
+from medmissions.missions.access import visible_missions
 from medmissions.organizations.access import CAPABILITY_MESSAGES, Capability
 
 roles_router = Router()
@@ -189,10 +189,6 @@ class WeightsIn(Schema):
 # Helpers ------------------------------------------------------------------------------------------
 
 
-def _score_out(score: Score) -> dict[str, Any]:
-    return score.as_dict()
-
-
 def _summary(run: OptimisationRun) -> dict[str, Any]:
     return {
         "id": run.pk,
@@ -254,7 +250,7 @@ def role_suggestions(request, role_id: int, limit: int = 20, near_misses: int = 
             {
                 "person": item.person.pk,
                 "person_name": item.person.full_name,
-                "score": _score_out(item.score),
+                "score": item.score.as_dict(),
                 "applied": item.applied,
                 "invited": item.invited,
                 "needs_supervisor": item.needs_supervisor,
@@ -265,7 +261,7 @@ def role_suggestions(request, role_id: int, limit: int = 20, near_misses: int = 
             {
                 "person": item.person.pk,
                 "person_name": item.person.full_name,
-                "score": _score_out(item.score),
+                "score": item.score.as_dict(),
                 "summary": item.summary,
                 "unmet": [
                     {"key": c.key, "label": c.label, "met": c.met, "reason": c.reason, "due_by": c.due_by}
@@ -301,7 +297,8 @@ def create_run(request, payload: RunIn):
         # Members who do not coordinate get 403, everyone else 404, as for other organisation objects.
         get_member_organization_or_404(request.user, payload.organization)
         raise NotAllowed(CAPABILITY_MESSAGES[Capability.MANAGE_MISSIONS])
-    missions = list(Mission.objects.filter(pk__in=payload.missions))
+    # Missions the caller cannot see answer as missing, so their titles are never revealed.
+    missions = list(visible_missions(request.user).filter(pk__in=payload.missions))
     missing = sorted(set(payload.missions) - {mission.pk for mission in missions})
     if missing:
         message = _("Mission %(mission)d does not exist.") % {"mission": missing[0]}
@@ -328,22 +325,12 @@ def get_run(request, run_id: int):
     summary="Run again over the same missions, with new pins and exclusions (coordinators)",
 )
 def rerun(request, run_id: int, payload: RerunIn):
-    previous = get_run_or_404(request.user, run_id)
-    inputs = previous.inputs
-    run = services.run_optimisation(
-        organization=previous.organization,
-        missions=list(Mission.objects.filter(pk__in=inputs.get("missions", []))),
+    run = services.rerun_optimisation(
+        get_run_or_404(request.user, run_id),
         actor=request.user,
-        pins=_pairs(payload.pins) if payload.pins is not None else inputs.get("pins", []),
-        exclusions=_pairs(payload.exclusions)
-        if payload.exclusions is not None
-        else inputs.get("exclusions", []),
-        excluded_people=(
-            payload.excluded_people
-            if payload.excluded_people is not None
-            else inputs.get("excluded_people", [])
-        ),
-        previous=previous,
+        pins=_pairs(payload.pins) if payload.pins is not None else None,
+        exclusions=_pairs(payload.exclusions) if payload.exclusions is not None else None,
+        excluded_people=payload.excluded_people,
     )
     return Status(201, _run_out(run))
 

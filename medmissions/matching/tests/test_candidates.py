@@ -11,7 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from medmissions.core.models import Language
-from medmissions.matching.candidates import suggestions_for_role, weights_for_mission
+from medmissions.matching import bulk
+from medmissions.matching.candidates import suggestions_for_role
 from medmissions.matching.models import DEFAULT_WEIGHTS, MatchingWeights
 from medmissions.missions.models import Application, Completion, Course, Invitation, Mission, Role
 from medmissions.partnerships.models import Partnership, PartnershipParty
@@ -345,7 +346,7 @@ def test_the_sending_organisations_weights_change_the_ranking(role, ready, sendi
     )  # hosts' weights never count
     assert ranked_names(role) == ["Ada Applicant", "Ben Veteran"]
     MatchingWeights.objects.create(organization=sending, interest=5, experience=60)
-    assert weights_for_mission(mission)["experience"] == 60
+    assert bulk.load_problem([role], today=TODAY).roles[role.pk].weights["experience"] == 60
     result = suggestions_for_role(role, today=TODAY)
     assert [(s.person.full_name, s.score.total) for s in result.ranked] == [
         ("Ben Veteran", 1 + 60 + 10 + 5),

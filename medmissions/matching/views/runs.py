@@ -14,13 +14,14 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from medmissions.core.errors import DomainError, NotAllowed, apply_to_form
 from medmissions.lib.typing import AuthenticatedHttpRequest
 from medmissions.matching import services
 from medmissions.matching.access import (
+    MATCHABLE_STATUSES,
     get_managed_mission_or_404,
     get_managed_role_or_404,
     get_run_or_404,
@@ -31,7 +32,6 @@ from medmissions.matching.access import (
 from medmissions.matching.candidates import COMPONENT_LABELS, suggestions_for_role
 from medmissions.matching.forms import AcceptForm, AdjustForm, RunForm
 from medmissions.matching.models import DEFAULT_WEIGHTS, OptimisationRun, RunStatus
-from medmissions.missions.choices import AssignmentStatus
 from medmissions.missions.models import Mission, Role
 from medmissions.organizations.access import CAPABILITY_MESSAGES, Capability
 from medmissions.volunteers.models import Person
@@ -47,18 +47,8 @@ RUN_BADGES: dict[str, str] = {
     RunStatus.ACCEPTED: "ok",
     RunStatus.DISCARDED: "closed",
 }
-INTEREST_LABELS = {2: _("applied"), 1: _("invited"), 0: _("in the pool")}
-
-
-def _places(roles: list[Role]) -> dict[int, int]:
-    taken: dict[int, int] = defaultdict(int)
-    for role_id in (
-        Role.objects.filter(pk__in=[role.pk for role in roles], assignments__status=AssignmentStatus.ACTIVE)
-        .values_list("pk", flat=True)
-        .order_by()
-    ):
-        taken[role_id] += 1
-    return {role.pk: max(role.people_needed - taken[role.pk], 0) for role in roles}
+# Lazy: the module is imported once, the labels are shown in each viewer's language.
+INTEREST_LABELS = {2: gettext_lazy("applied"), 1: gettext_lazy("invited"), 0: gettext_lazy("in the pool")}
 
 
 @login_required
@@ -66,13 +56,11 @@ def _places(roles: list[Role]) -> dict[int, int]:
 def mission(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The mission's matching tab: each role's places left and best suggestions."""
     mission, access = get_managed_mission_or_404(request.user, pk)
-    roles = list(mission.roles.select_related("specialty").order_by("pk"))
-    places = _places(roles)
     rows = []
-    for role in roles:
+    for role in mission.roles.select_related("specialty").with_places().order_by("pk"):
         role.mission = mission
         rows.append(
-            (role, places[role.pk], suggestions_for_role(role, limit=TAB_SUGGESTIONS, near_miss_limit=0))
+            (role, role.places_left(), suggestions_for_role(role, limit=TAB_SUGGESTIONS, near_miss_limit=0))
         )
     organizations = [
         organization
@@ -87,7 +75,7 @@ def mission(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "mission_access": access,
             "tab": "matching",
             "rows": rows,
-            "matchable": mission.status in ("recruiting", "ready"),
+            "matchable": mission.status in MATCHABLE_STATUSES,
             "organizations": organizations,
         },
     )
@@ -107,9 +95,9 @@ def role_suggestions(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
             "mission_access": access,
             "tab": "matching",
             "role": role,
-            "places_left": _places([role])[role.pk],
+            "places_left": role.places_left(),
             "suggestions": suggestions,
-            "matchable": role.mission.status in ("recruiting", "ready"),
+            "matchable": role.mission.status in MATCHABLE_STATUSES,
         },
     )
 
@@ -325,14 +313,12 @@ def rerun(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             request, previous, failed=DomainError(" ".join(str(e) for e in form.errors.values()))
         )
     try:
-        new_run = services.run_optimisation(
-            organization=previous.organization,
-            missions=list(Mission.objects.filter(pk__in=previous.inputs.get("missions", []))),
+        new_run = services.rerun_optimisation(
+            previous,
             actor=request.user,
             pins=form.cleaned_data["pins"],
             exclusions=form.cleaned_data["exclusions"],
             excluded_people=form.cleaned_data["excluded_people"],
-            previous=previous,
         )
     except DomainError as error:
         return _render_run(request, previous, failed=error)

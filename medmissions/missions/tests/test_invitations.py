@@ -193,7 +193,7 @@ def test_pending_invitations_hold_places_against_invitations_and_applications(
     people = [person_of(sending, name) for name in ("Amina Diallo", "Bruno Costa", "Chen Wei", "Dana Ilic")]
     first = invite(role, people[0][1], users)
     invite(role, people[1][1], users)
-    assert invitations.places_held(role) == role.people_needed == 2
+    assert (role.places_taken() + role.places_held()) == role.people_needed == 2
     refused("role_full", invite, role, people[2][1], users)
     application = applications.apply(role, actor=people[3][0], motivation="Surgery.")
     error = refused("role_full", applications.accept, application, actor=users["coordinator"])
@@ -253,7 +253,7 @@ def test_coordinators_withdraw_pending_invitations_and_the_person_is_told(
         invitations.withdraw(invitation, actor=users["admin"])
     assert Invitation.objects.get().status == InvitationStatus.WITHDRAWN
     assert mailoutbox[-1].to == ["amina.diallo@example.org"] and "withdrawn" in mailoutbox[-1].subject
-    assert invitations.places_held(role) == 0
+    assert (role.places_taken() + role.places_held()) == 0
     refused("invitation_closed", invitations.withdraw, invitation, actor=users["admin"])
     refused("invitation_closed", invitations.respond, invitation, actor=amina[0], accept=True)
 
@@ -297,7 +297,7 @@ def test_accepting_gives_the_place_as_an_accepted_application(
         "Welcome, we hope.",
     )
     # The place moved from the invitation to the assignment: still one place held.
-    assert invitations.places_held(role) == 1
+    assert (role.places_taken() + role.places_held()) == 1
     # Accepting shares the profile with the vetting parties, as applying does.
     assert Affiliation.objects.filter(
         person=amina[1], organization=sending, kind=AffiliationKind.VETTING
@@ -340,7 +340,7 @@ def test_declining_records_the_note_frees_the_place_and_tells_the_coordinators(
     invitation.refresh_from_db()
     assert (invitation.status, invitation.response_note) == (InvitationStatus.DECLINED, "Exams that month.")
     assert invitation.responded_at is not None
-    assert invitations.places_held(role) == 0
+    assert (role.places_taken() + role.places_held()) == 0
     assert not Application.objects.exists()
     assert "declined" in mailoutbox[-1].subject and "Exams that month." in mailoutbox[-1].body
     refused("invitation_closed", invitations.respond, invitation, actor=amina[0], accept=True)
@@ -472,7 +472,7 @@ def test_merging_keeps_one_invitation_per_role_and_withdraws_the_other(recruitin
     # Left with the merged-away record, where nobody can answer it or let it hold a place.
     assert (same_role.person, same_role.status) == (duplicate, InvitationStatus.WITHDRAWN)
     assert Invitation.objects.get(person=kept, role=role).status == InvitationStatus.WITHDRAWN
-    assert invitations.places_held(role) == 0
+    assert (role.places_taken() + role.places_held()) == 0
 
 
 def test_merging_withdraws_a_moved_invitation_that_would_be_a_second_pending_one_on_the_mission(

@@ -23,9 +23,9 @@ def invited(mission, role, users, sending):
 
 
 def test_a_pending_invitation_holds_a_place_on_the_opportunity_pages(invited, role, mission):
-    assert discovery.places_left(Role.objects.get(pk=role.pk)) == role.people_needed - 1
+    assert Role.objects.get(pk=role.pk).places_left() == role.people_needed - 1
     annotated = discovery.with_details(Mission.objects.filter(pk=mission.pk)).get().roles.all()[0]
-    assert discovery.places_left(annotated) == role.people_needed - 1
+    assert annotated.places_left() == role.people_needed - 1
 
 
 def test_a_role_cannot_offer_fewer_places_than_its_invitations_hold(invited, role, users, sending):

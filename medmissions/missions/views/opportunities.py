@@ -14,7 +14,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -296,7 +296,7 @@ def applications_tab(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
     status = form.cleaned_data["status"] if form.is_valid() else ""
     roles = list(
         mission.roles.select_related("specialty")
-        .annotate(taken=Count("assignments", filter=Q(assignments__status=AssignmentStatus.ACTIVE)))
+        .with_places()
         .prefetch_related("languages", "extra_credentials")
         .order_by("title", "pk")
     )
@@ -333,13 +333,12 @@ def applications_tab(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
             else {}
         )
         role_invitations = invited_by_role.get(role.pk, [])
-        held = sum(1 for invitation in role_invitations if invitation.status == InvitationStatus.PENDING)
         groups.append(
             {
                 "role": role,
                 # Pending invitations hold places: what is left to offer excludes them.
-                "places_left": discovery.places_left(role),
-                "held": held,
+                "places_left": role.places_left(),
+                "held": role.places_held(),
                 "invitations": role_invitations,
                 "rows": [
                     {

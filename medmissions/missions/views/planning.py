@@ -15,7 +15,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, ProtectedError, Q, QuerySet
+from django.db.models import ProtectedError, Q, QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -629,7 +629,7 @@ def mission_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         Role.objects.filter(mission=mission)
         .select_related("specialty")
         .prefetch_related("languages", "extra_credentials", "required_courses")
-        .annotate(filled=Count("assignments", filter=Q(assignments__status=AssignmentStatus.ACTIVE)))
+        .with_places()
         .order_by("title", "pk")
     )
     transitions = [
@@ -649,7 +649,7 @@ def mission_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "services": mission.services.select_related("parent"),
             "roles": roles,
             "places": sum(role.people_needed for role in roles),
-            "filled": sum(role.filled for role in roles),
+            "filled": sum(role.places_taken() for role in roles),
             "transitions": transitions,
             "can_edit": access.can_manage and mission.status in services.EDITABLE_MISSION_STATUSES,
             "can_edit_roles": access.can_manage and mission.status in ROLE_STATUSES,
