@@ -13,7 +13,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from medmissions.lib.env import env_bool, env_float, env_int, env_list, env_str
+from medmissions.lib.env import env_bool, env_day_counts, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "medmissions.volunteers",
     "medmissions.missions",
     "medmissions.matching",
+    "medmissions.supplies",
 ]
 
 MIDDLEWARE = [
@@ -227,6 +228,19 @@ MATCHING_TIME_LIMIT_SECONDS = env_int("MATCHING_TIME_LIMIT_SECONDS", 20)
 # CP-SAT is skipped when the flows' answer is provably within this fraction of the best possible
 # total score: a search of many seconds for a few points in a million is not worth the wait.
 MATCHING_ACCEPT_GAP = env_float("MATCHING_ACCEPT_GAP", 0.001)
+
+# Supplies: the shelf life a lot must have left when it arrives, per item category (WHO
+# guidelines for medicine donations, article 6: at least a year for medicines). Override with
+# SUPPLIES_MIN_SHELF_LIFE_DAYS="medicine=365,vaccine=180"; categories not named keep these.
+SUPPLIES_MIN_SHELF_LIFE_DAYS = env_day_counts(
+    "SUPPLIES_MIN_SHELF_LIFE_DAYS", {"medicine": 365, "vaccine": 180, "consumable": 180, "equipment": 0}
+)
+# Values of lots are recorded in this currency unless the lot says otherwise.
+SUPPLIES_DEFAULT_CURRENCY = env_str("SUPPLIES_DEFAULT_CURRENCY", "USD")
+# How long the allocation optimiser may search before keeping the best proposal found.
+SUPPLIES_ALLOCATION_TIME_LIMIT_SECONDS = env_int("SUPPLIES_ALLOCATION_TIME_LIMIT_SECONDS", 8)
+# Largest parcel of medicines (WHO article 9).
+SUPPLIES_MAX_PARCEL_KG = env_int("SUPPLIES_MAX_PARCEL_KG", 50)
 
 # Bulk import of people: largest file and most rows per file.
 MAX_IMPORT_UPLOAD_BYTES = env_int("MAX_IMPORT_UPLOAD_BYTES", 10 * 1024 * 1024)

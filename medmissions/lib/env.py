@@ -66,3 +66,23 @@ def env_list(name: str, default: list[str] | None = None) -> list[str]:
     if raw is None:
         return list(default or [])
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_day_counts(name: str, default: dict[str, int]) -> dict[str, int]:
+    """Whole numbers of days by key, as ``key=days,key=days``; keys not named keep their default."""
+    counts = dict(default)
+    for item in env_list(name):
+        key, separator, value = item.partition("=")
+        key = key.strip()
+        if not separator or not key:
+            raise ImproperlyConfigured(f"{name} must look like medicine=365,vaccine=180; got {item!r}.")
+        try:
+            days = int(value)
+        except ValueError as error:
+            raise ImproperlyConfigured(
+                f"{name}: {key} must be a whole number of days; got {value!r}."
+            ) from error
+        if days < 0:
+            raise ImproperlyConfigured(f"{name}: {key} cannot be negative; got {days}.")
+        counts[key] = days
+    return counts

@@ -39,6 +39,7 @@ class Capability(StrEnum):
     VET_VOLUNTEERS = "vet_volunteers"
     EDIT_COUNTRY_REQUIREMENTS = "edit_country_requirements"
     MANAGE_MISSIONS = "manage_missions"
+    MANAGE_SUPPLIES = "manage_supplies"
 
 
 _VIEWER = {Capability.VIEW}
@@ -49,6 +50,7 @@ _COORDINATOR = _MEMBER | {
     Capability.RUN_HEALTH_CHECKS,
     Capability.VET_VOLUNTEERS,
     Capability.MANAGE_MISSIONS,
+    Capability.MANAGE_SUPPLIES,
     # Only counts in a ministry or district health office, for its own country (volunteers.requirements).
     Capability.EDIT_COUNTRY_REQUIREMENTS,
 }
@@ -82,6 +84,9 @@ CAPABILITY_MESSAGES = {
         "Only coordinators and admins vet volunteers and their credentials."
     ),
     Capability.MANAGE_MISSIONS: gettext_lazy("Only coordinators and admins plan needs and missions."),
+    Capability.MANAGE_SUPPLIES: gettext_lazy(
+        "Only coordinators and admins receive, move, allocate and ship the organisation's stock."
+    ),
     Capability.EDIT_COUNTRY_REQUIREMENTS: gettext_lazy(
         "Only coordinators and admins of a ministry of health or district health office edit its country's requirements."
     ),

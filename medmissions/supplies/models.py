@@ -1,0 +1,585 @@
+"""Supplies: the catalogue, lots and their ledger, requests and donation offers.
+
+Stock is never stored as a number someone types: every change is a :class:`LedgerEntry` in a
+:class:`StockTransaction`, and :class:`StockBalance` is the running sum of the ledger per lot and
+site, kept in the same database transaction (``ledger.py``). Its check constraints make a
+negative balance impossible even when two movements race on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from medmissions.supplies.choices import (
+    AdjustmentReason,
+    DosageForm,
+    ItemCategory,
+    LotSource,
+    MovementKind,
+    OfferStatus,
+    Priority,
+    RequestStatus,
+)
+
+
+class Item(models.Model):
+    """A product in the shared catalogue: one generic (INN) name, strength and dosage form."""
+
+    code = models.SlugField(_("code"), max_length=80, unique=True)
+    name = models.CharField(
+        _("generic name"),
+        max_length=200,
+        help_text=_("International non-proprietary name (INN) for medicines."),
+    )
+    strength = models.CharField(
+        _("strength"), max_length=80, blank=True, help_text=_("For example 500 mg or 250 mg/5 ml.")
+    )
+    dosage_form = models.CharField(_("dosage form"), max_length=30, choices=DosageForm.choices, blank=True)
+    unit = models.CharField(
+        _("unit of issue"),
+        max_length=60,
+        help_text=_("What one counted unit is: tablet, vial, bottle of 100 ml, piece…"),
+    )
+    category = models.CharField(_("category"), max_length=20, choices=ItemCategory.choices)
+    cold_chain = models.BooleanField(_("cold chain"), default=False)
+    controlled_substance = models.BooleanField(_("controlled substance"), default=False)
+    essential_medicine = models.BooleanField(_("on the WHO Essential Medicines List"), default=False)
+    unit_weight_grams = models.DecimalField(
+        _("weight of one unit (g)"),
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal(0))],
+        help_text=_("Used to estimate parcel weights."),
+    )
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("catalogue item")
+        verbose_name_plural = _("catalogue items")
+        ordering = ["name", "strength", "dosage_form"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(category__in=["medicine", "vaccine"]) | ~Q(strength=""),
+                name="supplies_item_medicine_has_strength",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    def get_absolute_url(self) -> str:
+        return reverse("supplies:item", args=[self.code])
+
+    @property
+    def label(self) -> str:
+        parts = [self.name, self.strength, self.get_dosage_form_display() if self.dosage_form else ""]
+        return " ".join(str(part) for part in parts if part)
+
+    @property
+    def minimum_shelf_life_days(self) -> int:
+        return minimum_shelf_life_days(self.category)
+
+
+def minimum_shelf_life_days(category: str) -> int:
+    """Days a lot of this category must still have before expiry when it arrives (WHO article 6)."""
+    rules: dict[str, int] = settings.SUPPLIES_MIN_SHELF_LIFE_DAYS
+    return int(rules.get(category, rules.get("medicine", 365)))
+
+
+class Kit(models.Model):
+    """A bundle of items requested as one (a clinic kit, a delivery kit): it expands into items."""
+
+    code = models.SlugField(_("code"), max_length=80, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        verbose_name = _("kit")
+        verbose_name_plural = _("kits")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return gettext(self.name)
+
+
+class KitLine(models.Model):
+    kit = models.ForeignKey(Kit, on_delete=models.CASCADE, related_name="lines")
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="kit_lines")
+    quantity = models.PositiveIntegerField(_("quantity"), validators=[MinValueValidator(1)])
+
+    class Meta:
+        verbose_name = _("kit line")
+        verbose_name_plural = _("kit lines")
+        ordering = ["kit", "item__name"]
+        constraints = [models.UniqueConstraint(fields=["kit", "item"], name="supplies_kitline_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.kit}: {self.quantity} × {self.item}"
+
+
+class LotQuerySet(models.QuerySet["Lot"]):
+    def visible_to(self, user) -> LotQuerySet:
+        """Lots the user's organisations own or donated, and lots held at their sites."""
+        from medmissions.organizations.access import access_for
+
+        if user is None or not user.is_authenticated:
+            return self.none()
+        own = access_for(user).organization_ids()
+        if not own:
+            return self.none()
+        return self.filter(
+            Q(owner_id__in=own) | Q(donor_id__in=own) | Q(balances__site__host_organization_id__in=own)
+        ).distinct()
+
+
+class Lot(models.Model):
+    """A batch of one item with one lot number and expiry, owned by one organisation.
+
+    The quantities of a lot live in the ledger, per site (``StockBalance``); a lot handed over to
+    a host becomes a new lot owned by the host, linked through ``origin`` so that a donor can
+    follow its goods to the end.
+    """
+
+    item = models.ForeignKey(Item, verbose_name=_("item"), on_delete=models.PROTECT, related_name="lots")
+    lot_number = models.CharField(_("lot number"), max_length=80)
+    expiry_date = models.DateField(
+        _("expiry date"), null=True, blank=True, help_text=_("Empty only for items that do not expire.")
+    )
+    owner = models.ForeignKey(
+        "organizations.Organization",
+        verbose_name=_("owner"),
+        on_delete=models.PROTECT,
+        related_name="owned_lots",
+    )
+    source = models.CharField(_("source"), max_length=20, choices=LotSource.choices)
+    donor = models.ForeignKey(
+        "organizations.Organization",
+        verbose_name=_("donor"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="donated_lots",
+    )
+    manufacturer = models.CharField(_("manufacturer"), max_length=200, blank=True)
+    unit_value = models.DecimalField(
+        _("value per unit"),
+        max_digits=12,
+        decimal_places=4,
+        validators=[MinValueValidator(Decimal(0))],
+        help_text=_("Wholesale price of the generic equivalent (WHO article 11)."),
+    )
+    currency = models.CharField(_("currency"), max_length=3, default="USD")
+    label_language = models.ForeignKey(
+        "core.Language",
+        verbose_name=_("label language"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    offer = models.ForeignKey(
+        "supplies.DonationOffer",
+        verbose_name=_("donation offer"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="lots",
+    )
+    origin = models.ForeignKey(
+        "self",
+        verbose_name=_("handed over from"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="handed_over_as",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+
+    objects = LotQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("lot")
+        verbose_name_plural = _("lots")
+        ordering = ["expiry_date", "item__name", "lot_number"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(source="procured", donor__isnull=True) | Q(source="donated", donor__isnull=False),
+                name="supplies_lot_donor_iff_donated",
+            ),
+            models.CheckConstraint(condition=Q(unit_value__gte=0), name="supplies_lot_value_not_negative"),
+        ]
+        indexes = [models.Index(fields=["owner", "expiry_date"], name="supplies_lot_owner_expiry")]
+
+    def __str__(self) -> str:
+        expiry = self.expiry_date.isoformat() if self.expiry_date else gettext("no expiry")
+        return f"{self.item} — {self.lot_number} ({expiry})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("supplies:lot", args=[self.pk])
+
+    def days_to_expiry(self, today: datetime.date) -> int | None:
+        return None if self.expiry_date is None else (self.expiry_date - today).days
+
+    def meets_shelf_life(self, arrival: datetime.date, minimum_days: int | None = None) -> bool:
+        """True when the lot still has the minimum shelf life on ``arrival`` (WHO article 6).
+
+        A lot expiring exactly ``minimum_days`` after arrival meets the rule; a day less does not.
+        """
+        if self.expiry_date is None:
+            return True
+        needed = self.item.minimum_shelf_life_days if minimum_days is None else minimum_days
+        return self.expiry_date >= arrival + datetime.timedelta(days=needed)
+
+
+class StockBalanceQuerySet(models.QuerySet["StockBalance"]):
+    def visible_to(self, user) -> StockBalanceQuerySet:
+        from medmissions.organizations.access import access_for
+
+        if user is None or not user.is_authenticated:
+            return self.none()
+        own = access_for(user).organization_ids()
+        return self.filter(
+            Q(lot__owner_id__in=own) | Q(lot__donor_id__in=own) | Q(site__host_organization_id__in=own)
+        ).distinct()
+
+
+class StockBalance(models.Model):
+    """How much of a lot is at a site: the sum of the lot's ledger entries there.
+
+    ``reserved`` is the part promised to accepted allocations or shipments being picked;
+    ``on_hand - reserved`` is available. The database refuses any row where a quantity is
+    negative or more is reserved than is on hand.
+    """
+
+    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="balances")
+    site = models.ForeignKey("sites.Site", on_delete=models.PROTECT, related_name="stock_balances")
+    on_hand = models.BigIntegerField(_("on hand"), default=0)
+    reserved = models.BigIntegerField(_("reserved"), default=0)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = StockBalanceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("stock balance")
+        verbose_name_plural = _("stock balances")
+        constraints = [
+            models.UniqueConstraint(fields=["lot", "site"], name="supplies_balance_lot_site_unique"),
+            models.CheckConstraint(condition=Q(on_hand__gte=0), name="supplies_balance_on_hand_not_negative"),
+            models.CheckConstraint(
+                condition=Q(reserved__gte=0), name="supplies_balance_reserved_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(reserved__lte=models.F("on_hand")),
+                name="supplies_balance_reserved_within_on_hand",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lot} @ {self.site}: {self.on_hand}"
+
+    @property
+    def available(self) -> int:
+        return self.on_hand - self.reserved
+
+
+class StockTransaction(models.Model):
+    """One movement of stock (a receipt, a shipment leaving, a consumption…): the ledger's header.
+
+    Transactions are never edited or deleted; a mistake is corrected by an adjustment.
+    """
+
+    kind = models.CharField(_("kind"), max_length=20, choices=MovementKind.choices)
+    organization = models.ForeignKey(
+        "organizations.Organization",
+        verbose_name=_("recorded for"),
+        on_delete=models.PROTECT,
+        related_name="stock_transactions",
+    )
+    occurred_on = models.DateField(_("date"))
+    reason = models.CharField(_("reason"), max_length=30, choices=AdjustmentReason.choices, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    request = models.ForeignKey(
+        "supplies.SupplyRequest", null=True, blank=True, on_delete=models.PROTECT, related_name="transactions"
+    )
+    mission = models.ForeignKey(
+        "missions.Mission", null=True, blank=True, on_delete=models.PROTECT, related_name="stock_transactions"
+    )
+    recipient = models.ForeignKey(
+        "organizations.Organization",
+        verbose_name=_("handed over to"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="stock_received_by_handover",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("stock transaction")
+        verbose_name_plural = _("stock transactions")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(kind="adjustment") | ~Q(reason=""),
+                name="supplies_transaction_adjustment_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.occurred_on}"
+
+
+class LedgerEntry(models.Model):
+    """One line of the ledger: a change of one lot's quantities at one site."""
+
+    transaction = models.ForeignKey(StockTransaction, on_delete=models.PROTECT, related_name="entries")
+    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="ledger_entries")
+    site = models.ForeignKey("sites.Site", on_delete=models.PROTECT, related_name="ledger_entries")
+    on_hand_change = models.BigIntegerField(_("change on hand"))
+    reserved_change = models.BigIntegerField(_("change reserved"), default=0)
+
+    class Meta:
+        verbose_name = _("ledger entry")
+        verbose_name_plural = _("ledger entries")
+        ordering = ["transaction_id", "pk"]
+        indexes = [models.Index(fields=["lot", "site"], name="supplies_ledger_lot_site")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(on_hand_change=0) | ~Q(reserved_change=0),
+                name="supplies_ledger_entry_changes_something",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lot} @ {self.site}: {self.on_hand_change:+d} / {self.reserved_change:+d}"
+
+
+class SupplyRequestQuerySet(models.QuerySet["SupplyRequest"]):
+    def visible_to(self, user) -> SupplyRequestQuerySet:
+        """Requests of the user's organisations, requests for their sites, and submitted
+        requests offered to donors (``open_to_donors``), which every signed-in person may see."""
+        from medmissions.organizations.access import access_for
+
+        if user is None or not user.is_authenticated:
+            return self.none()
+        own = access_for(user).organization_ids()
+        return self.filter(
+            Q(organization_id__in=own)
+            | Q(destination__host_organization_id__in=own)
+            | Q(mission__partnership__parties__organization_id__in=own)
+            | Q(open_to_donors=True, status__in=[RequestStatus.SUBMITTED, RequestStatus.CLOSED])
+        ).distinct()
+
+
+class SupplyRequest(models.Model):
+    """What a mission or a host site asks for, by a date, with a priority."""
+
+    organization = models.ForeignKey(
+        "organizations.Organization",
+        verbose_name=_("requested by"),
+        on_delete=models.PROTECT,
+        related_name="supply_requests",
+    )
+    destination = models.ForeignKey(
+        "sites.Site", verbose_name=_("deliver to"), on_delete=models.PROTECT, related_name="supply_requests"
+    )
+    mission = models.ForeignKey(
+        "missions.Mission",
+        verbose_name=_("mission"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="supply_requests",
+    )
+    need = models.ForeignKey(
+        "missions.Need",
+        verbose_name=_("need"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="supply_requests",
+    )
+    title = models.CharField(_("title"), max_length=200)
+    needed_by = models.DateField(_("needed by"))
+    priority = models.PositiveSmallIntegerField(
+        _("priority"), choices=Priority.choices, default=Priority.NORMAL
+    )
+    note = models.TextField(_("note"), blank=True)
+    open_to_donors = models.BooleanField(
+        _("open to donors"),
+        default=False,
+        help_text=_("Supply donors on medmissions can see it and offer donations."),
+    )
+    shorter_shelf_life_days = models.PositiveIntegerField(
+        _("shorter shelf life accepted (days)"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "WHO article 6 exception: a professional at the receiving facility accepts lots with less shelf life left."
+        ),
+    )
+    shelf_life_acknowledged_by = models.CharField(_("acknowledged by"), max_length=200, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=RequestStatus.choices, default=RequestStatus.DRAFT
+    )
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = SupplyRequestQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("supply request")
+        verbose_name_plural = _("supply requests")
+        ordering = ["needed_by", "-priority", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(shorter_shelf_life_days__isnull=True) | ~Q(shelf_life_acknowledged_by=""),
+                name="supplies_request_exception_acknowledged",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("supplies:request", args=[self.pk])
+
+    def minimum_shelf_life_days(self, item: Item) -> int:
+        if self.shorter_shelf_life_days is not None:
+            return min(self.shorter_shelf_life_days, item.minimum_shelf_life_days)
+        return item.minimum_shelf_life_days
+
+
+class RequestLine(models.Model):
+    """One item and quantity of a request. A requested kit becomes one line per item of the kit,
+    each remembering the kit it came from."""
+
+    request = models.ForeignKey(SupplyRequest, on_delete=models.CASCADE, related_name="lines")
+    item = models.ForeignKey(
+        Item, verbose_name=_("item"), on_delete=models.PROTECT, related_name="request_lines"
+    )
+    quantity = models.PositiveIntegerField(_("quantity"), validators=[MinValueValidator(1)])
+    kit = models.ForeignKey(
+        Kit, verbose_name=_("from kit"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("request line")
+        verbose_name_plural = _("request lines")
+        ordering = ["request", "item__name", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["request", "item"], name="supplies_request_line_item_unique"),
+            models.CheckConstraint(
+                condition=Q(quantity__gte=1), name="supplies_request_line_quantity_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.item}"
+
+
+class DonationOfferQuerySet(models.QuerySet["DonationOffer"]):
+    def visible_to(self, user) -> DonationOfferQuerySet:
+        from medmissions.organizations.access import access_for
+
+        if user is None or not user.is_authenticated:
+            return self.none()
+        own = access_for(user).organization_ids()
+        return self.filter(
+            Q(donor_id__in=own) | Q(recipient_id__in=own) | Q(request__organization_id__in=own)
+        ).distinct()
+
+
+class DonationOffer(models.Model):
+    """A donor's offer of goods, ideally answering a request. An offer answering no request is
+    flagged as unrequested: WHO article 1 asks for donations based on an expressed need."""
+
+    donor = models.ForeignKey(
+        "organizations.Organization",
+        verbose_name=_("donor"),
+        on_delete=models.PROTECT,
+        related_name="donation_offers",
+    )
+    recipient = models.ForeignKey(
+        "organizations.Organization",
+        verbose_name=_("offered to"),
+        on_delete=models.PROTECT,
+        related_name="donation_offers_received",
+    )
+    request = models.ForeignKey(
+        SupplyRequest,
+        verbose_name=_("answers request"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="offers",
+    )
+    note = models.TextField(_("note"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=OfferStatus.choices, default=OfferStatus.OFFERED
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.TextField(_("note with the decision"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("offered at"), auto_now_add=True)
+
+    objects = DonationOfferQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("donation offer")
+        verbose_name_plural = _("donation offers")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.donor} → {self.recipient} ({self.created_at:%Y-%m-%d})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("supplies:offer", args=[self.pk])
+
+    @property
+    def unrequested(self) -> bool:
+        return self.request_id is None
+
+
+class OfferLine(models.Model):
+    offer = models.ForeignKey(DonationOffer, on_delete=models.CASCADE, related_name="lines")
+    item = models.ForeignKey(
+        Item, verbose_name=_("item"), on_delete=models.PROTECT, related_name="offer_lines"
+    )
+    quantity = models.PositiveIntegerField(_("quantity"), validators=[MinValueValidator(1)])
+    expiry_date = models.DateField(_("expiry date"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("offer line")
+        verbose_name_plural = _("offer lines")
+        ordering = ["offer", "item__name", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.item}"

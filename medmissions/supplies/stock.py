@@ -1,0 +1,374 @@
+"""Stock services: receiving lots, consuming, adjusting, writing off and handing over.
+
+Each function is one service in the house sense: atomic, checks the actor's role, validates,
+posts one ledger transaction (``ledger.post``) and writes the audit entry. Reservations and
+shipments have their own modules (allocation and shipments), on the same ledger.
+
+Who may do what:
+
+* the **owner**'s coordinators and admins (``Capability.MANAGE_SUPPLIES``) receive lots, adjust
+  them, write them off and hand them over;
+* the owner's members (``Capability.CONTRIBUTE``) record consumption, as field teams do, and so
+  do members of the organisation hosting the site, who dispense from stock held there.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from medmissions.audit.services import log_action, snapshot
+from medmissions.core.errors import NotAllowed, ValidationFailed
+from medmissions.organizations.access import Capability, can, require
+from medmissions.organizations.models import Organization
+from medmissions.sites.models import Site
+from medmissions.supplies import ledger
+from medmissions.supplies.choices import AdjustmentReason, LotSource, MovementKind
+from medmissions.supplies.models import Item, Lot, StockBalance, StockTransaction
+
+
+def _positive(quantity: Any, field: str = "quantity") -> int:
+    if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity < 1:
+        raise ValidationFailed(
+            _("Enter a whole number of units, at least 1."),
+            code="invalid_quantity",
+            fields={field: _("At least 1.")},
+        )
+    return quantity
+
+
+def _site_for(actor: Any, site: Site) -> Site:
+    """The site, if the organisation may hold stock there: its own sites and its partners'."""
+    if not Site.objects.visible_to(actor).filter(pk=site.pk).exists():
+        raise ValidationFailed(
+            _("Choose one of your sites or a partner's site."), fields={"site": _("Not available.")}
+        )
+    return site
+
+
+def _not_in_future(day: datetime.date, field: str = "occurred_on") -> datetime.date:
+    if day > timezone.localdate():
+        raise ValidationFailed(_("The date cannot be in the future."), fields={field: _("In the future.")})
+    return day
+
+
+LOT_FIELDS = [
+    "item",
+    "lot_number",
+    "expiry_date",
+    "source",
+    "donor",
+    "unit_value",
+    "currency",
+    "manufacturer",
+]
+
+
+@transaction.atomic
+def receive_lot(
+    *,
+    actor: Any,
+    organization: Organization,
+    site: Site,
+    item: Item,
+    lot_number: str,
+    expiry_date: datetime.date | None,
+    quantity: int,
+    source: str,
+    unit_value: Decimal,
+    donor: Organization | None = None,
+    currency: str = "",
+    manufacturer: str = "",
+    label_language: Any = None,
+    offer: Any = None,
+    occurred_on: datetime.date | None = None,
+    note: str = "",
+) -> tuple[Lot, StockTransaction]:
+    """Record goods arriving into the organisation's stock at a site.
+
+    A lot already recorded for this owner (same item, lot number and donor) takes the new
+    quantity, provided its expiry agrees; otherwise a new lot is created.
+    """
+    require(actor, organization, Capability.MANAGE_SUPPLIES)
+    _positive(quantity)
+    _site_for(actor, site)
+    today = timezone.localdate()
+    occurred_on = _not_in_future(occurred_on or today)
+    lot_number = (lot_number or "").strip()
+    errors: dict[str, str] = {}
+    if not lot_number:
+        errors["lot_number"] = _("Every lot needs the lot (batch) number printed on its label.")
+    if not item.active:
+        errors["item"] = _("This item is no longer in the catalogue.")
+    if expiry_date is None and item.category in ("medicine", "vaccine"):
+        errors["expiry_date"] = _("Medicines and vaccines need an expiry date.")
+    elif expiry_date is not None and expiry_date < occurred_on:
+        errors["expiry_date"] = _("This lot expired on %(date)s; expired goods cannot be received.") % {
+            "date": expiry_date.isoformat()
+        }
+    if source not in LotSource.values:
+        errors["source"] = _("Choose donated or procured.")
+    elif source == LotSource.DONATED and donor is None:
+        errors["donor"] = _("A donated lot needs its donor, so the donor can follow where it went.")
+    elif source == LotSource.PROCURED and donor is not None:
+        errors["donor"] = _("Only donated lots have a donor.")
+    if unit_value is None or unit_value < 0:
+        errors["unit_value"] = _("Enter the value per unit (0 or more).")
+    currency = (currency or settings.SUPPLIES_DEFAULT_CURRENCY).strip().upper()
+    if len(currency) != 3 or not currency.isalpha():
+        errors["currency"] = _("Use a three-letter currency code such as USD or EUR.")
+    if errors:
+        raise ValidationFailed(next(iter(errors.values())), fields=errors)
+
+    existing = (
+        Lot.objects.select_for_update()
+        .filter(
+            owner=organization, item=item, lot_number__iexact=lot_number, donor=donor, origin__isnull=True
+        )
+        .first()
+    )
+    if existing is not None and existing.expiry_date != expiry_date:
+        raise ValidationFailed(
+            _("Lot %(lot)s of this item is already recorded with expiry %(expiry)s; check the label.")
+            % {"lot": existing.lot_number, "expiry": existing.expiry_date or _("none")},
+            code="lot_expiry_mismatch",
+            fields={"expiry_date": _("Differs from the recorded lot.")},
+        )
+    lot = existing or Lot.objects.create(
+        item=item,
+        lot_number=lot_number,
+        expiry_date=expiry_date,
+        owner=organization,
+        source=source,
+        donor=donor,
+        manufacturer=manufacturer.strip(),
+        unit_value=unit_value,
+        currency=currency,
+        label_language=label_language,
+        offer=offer,
+        created_by=actor,
+    )
+    movement = ledger.post(
+        MovementKind.RECEIPT,
+        organization=organization,
+        actor=actor,
+        changes=[ledger.Change(lot.pk, site.pk, on_hand=quantity)],
+        occurred_on=occurred_on,
+        note=note,
+    )
+    log_action(
+        "supplies.lot.received",
+        actor=actor,
+        organization=organization,
+        obj=lot,
+        after=snapshot(lot, LOT_FIELDS),
+        data={"site": site.pk, "quantity": quantity, "transaction": movement.pk, "new_lot": existing is None},
+    )
+    return lot, movement
+
+
+@transaction.atomic
+def consume(
+    lot: Lot,
+    site: Site,
+    *,
+    actor: Any,
+    quantity: int,
+    occurred_on: datetime.date | None = None,
+    mission: Any = None,
+    note: str = "",
+) -> StockTransaction:
+    """Record units used (dispensed, administered) at a site."""
+    if not (
+        can(actor, lot.owner_id, Capability.CONTRIBUTE)
+        or can(actor, site.host_organization_id, Capability.CONTRIBUTE)
+    ):
+        raise NotAllowed(_("Only members of the lot's owner or of the site's host record consumption."))
+    _positive(quantity)
+    occurred_on = _not_in_future(occurred_on or timezone.localdate())
+    if lot.expiry_date is not None and lot.expiry_date < occurred_on:
+        raise ValidationFailed(
+            _("Lot %(lot)s expired on %(date)s; write it off instead of using it.")
+            % {"lot": lot.lot_number, "date": lot.expiry_date.isoformat()},
+            code="lot_expired",
+        )
+    movement = ledger.post(
+        MovementKind.CONSUMPTION,
+        organization=lot.owner,
+        actor=actor,
+        changes=[ledger.Change(lot.pk, site.pk, on_hand=-quantity)],
+        occurred_on=occurred_on,
+        mission=mission,
+        note=note,
+    )
+    log_action(
+        "supplies.stock.consumed",
+        actor=actor,
+        organization=lot.owner,
+        obj=lot,
+        data={
+            "site": site.pk,
+            "quantity": quantity,
+            "transaction": movement.pk,
+            "mission": getattr(mission, "pk", None),
+        },
+    )
+    return movement
+
+
+@transaction.atomic
+def adjust(
+    lot: Lot,
+    site: Site,
+    *,
+    actor: Any,
+    change: int,
+    reason: str,
+    note: str = "",
+    occurred_on: datetime.date | None = None,
+) -> StockTransaction:
+    """Correct the quantity on hand (a recount, damage, loss…) with a reason code.
+
+    Units found add to what is available; units lost come out of what is available, never out
+    of what is reserved for an accepted allocation (release that first).
+    """
+    require(actor, lot.owner, Capability.MANAGE_SUPPLIES)
+    if not isinstance(change, int) or isinstance(change, bool) or change == 0:
+        raise ValidationFailed(
+            _("Enter how many units to add (positive) or remove (negative)."),
+            fields={"change": _("Not zero.")},
+        )
+    if reason not in AdjustmentReason.values:
+        raise ValidationFailed(_("Choose the reason for the adjustment."), fields={"reason": _("Required.")})
+    note = note.strip()
+    if reason == AdjustmentReason.OTHER and not note:
+        raise ValidationFailed(
+            _("Explain an adjustment of reason “Other” in the note."), fields={"note": _("Required.")}
+        )
+    occurred_on = _not_in_future(occurred_on or timezone.localdate())
+    movement = ledger.post(
+        MovementKind.ADJUSTMENT,
+        organization=lot.owner,
+        actor=actor,
+        changes=[ledger.Change(lot.pk, site.pk, on_hand=change)],
+        occurred_on=occurred_on,
+        reason=reason,
+        note=note,
+    )
+    log_action(
+        "supplies.stock.adjusted",
+        actor=actor,
+        organization=lot.owner,
+        obj=lot,
+        data={"site": site.pk, "change": change, "reason": reason, "transaction": movement.pk},
+    )
+    return movement
+
+
+@transaction.atomic
+def write_off_expired(lot: Lot, site: Site, *, actor: Any, note: str = "") -> StockTransaction:
+    """Take every unit of an expired lot at a site out of stock."""
+    require(actor, lot.owner, Capability.MANAGE_SUPPLIES)
+    today = timezone.localdate()
+    if lot.expiry_date is None or lot.expiry_date >= today:
+        raise ValidationFailed(
+            _("Only expired lots are written off; this one is still in date."), code="lot_not_expired"
+        )
+    balance = StockBalance.objects.select_for_update().filter(lot=lot, site=site).first()
+    if balance is None or balance.on_hand == 0:
+        raise ValidationFailed(
+            _("There is nothing of this lot left at this site."), code="nothing_to_write_off"
+        )
+    movement = ledger.post(
+        MovementKind.EXPIRY_WRITE_OFF,
+        organization=lot.owner,
+        actor=actor,
+        # Reservations on an expired lot can no longer be honoured: they go with the stock.
+        changes=[ledger.Change(lot.pk, site.pk, on_hand=-balance.on_hand, reserved=-balance.reserved)],
+        occurred_on=today,
+        note=note.strip(),
+    )
+    log_action(
+        "supplies.stock.written_off",
+        actor=actor,
+        organization=lot.owner,
+        obj=lot,
+        data={"site": site.pk, "quantity": balance.on_hand, "transaction": movement.pk},
+    )
+    return movement
+
+
+@transaction.atomic
+def hand_over(
+    lot: Lot,
+    site: Site,
+    *,
+    actor: Any,
+    quantity: int,
+    mission: Any = None,
+    note: str = "",
+    occurred_on: datetime.date | None = None,
+) -> tuple[Lot, StockTransaction]:
+    """Give units at a site to the organisation hosting it: leftovers at the end of a mission.
+
+    The units leave the owner's lot and enter a lot owned by the host (same item, number,
+    expiry, donor and value, ``origin`` pointing back), so the donor can still follow them.
+    """
+    require(actor, lot.owner, Capability.MANAGE_SUPPLIES)
+    _positive(quantity)
+    recipient = site.host_organization
+    if recipient.pk == lot.owner_id:
+        raise ValidationFailed(_("This site belongs to the lot's owner; there is no one to hand over to."))
+    occurred_on = _not_in_future(occurred_on or timezone.localdate())
+    # Two hand-overs of one lot at once must not both create the host's copy of it.
+    Lot.objects.select_for_update().filter(pk=lot.pk).first()
+    host_lot, _created = Lot.objects.get_or_create(
+        origin=lot,
+        owner=recipient,
+        defaults={
+            "item": lot.item,
+            "lot_number": lot.lot_number,
+            "expiry_date": lot.expiry_date,
+            "source": lot.source,
+            "donor": lot.donor,
+            "manufacturer": lot.manufacturer,
+            "unit_value": lot.unit_value,
+            "currency": lot.currency,
+            "label_language": lot.label_language,
+            "created_by": actor,
+        },
+    )
+    movement = ledger.post(
+        MovementKind.HANDOVER,
+        organization=lot.owner,
+        actor=actor,
+        changes=[
+            ledger.Change(lot.pk, site.pk, on_hand=-quantity),
+            ledger.Change(host_lot.pk, site.pk, on_hand=quantity),
+        ],
+        occurred_on=occurred_on,
+        mission=mission,
+        recipient=recipient,
+        note=note.strip(),
+    )
+    log_action(
+        "supplies.stock.handed_over",
+        actor=actor,
+        organization=lot.owner,
+        obj=lot,
+        data={
+            "site": site.pk,
+            "quantity": quantity,
+            "recipient": recipient.pk,
+            "host_lot": host_lot.pk,
+            "transaction": movement.pk,
+            "mission": getattr(mission, "pk", None),
+        },
+    )
+    return host_lot, movement
