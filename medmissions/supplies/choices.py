@@ -14,6 +14,7 @@ class DosageForm(models.TextChoices):
     """Dosage forms of the catalogue; blank for consumables and equipment."""
 
     TABLET = "tablet", _("Tablet")
+    DISPERSIBLE_TABLET = "dispersible_tablet", _("Dispersible tablet")
     CAPSULE = "capsule", _("Capsule")
     ORAL_LIQUID = "oral_liquid", _("Oral liquid")
     POWDER_FOR_ORAL_LIQUID = "powder_oral_liquid", _("Powder for oral liquid")
@@ -98,3 +99,21 @@ class OfferStatus(models.TextChoices):
     ACCEPTED = "accepted", pgettext_lazy("donation offer status", "Accepted")
     DECLINED = "declined", pgettext_lazy("donation offer status", "Declined")
     WITHDRAWN = "withdrawn", pgettext_lazy("donation offer status", "Withdrawn")
+
+
+class RunStatus(models.TextChoices):
+    PROPOSED = "proposed", pgettext_lazy("allocation run status", "Proposed")
+    ACCEPTED = "accepted", pgettext_lazy("allocation run status", "Accepted")
+    DISCARDED = "discarded", pgettext_lazy("allocation run status", "Discarded")
+
+
+class ShipmentStatus(models.TextChoices):
+    """picking → packed → sent → in transit → received (or partly received on the way there)."""
+
+    PICKING = "picking", pgettext_lazy("shipment status", "Picking")
+    PACKED = "packed", pgettext_lazy("shipment status", "Packed")
+    SENT = "sent", pgettext_lazy("shipment status", "Sent")
+    IN_TRANSIT = "in_transit", pgettext_lazy("shipment status", "In transit")
+    PARTLY_RECEIVED = "partly_received", pgettext_lazy("shipment status", "Partly received")
+    RECEIVED = "received", pgettext_lazy("shipment status", "Received")
+    CANCELLED = "cancelled", pgettext_lazy("shipment status", "Cancelled")

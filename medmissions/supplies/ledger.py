@@ -164,6 +164,7 @@ def post(
     request: Any = None,
     mission: Any = None,
     recipient: Any = None,
+    shipment: Any = None,
 ) -> StockTransaction:
     """Record one movement and move the balances; raises ValidationFailed and writes nothing
     when a sign rule is broken or a balance would go negative or below its reservations."""
@@ -211,6 +212,7 @@ def post(
         request=request,
         mission=mission,
         recipient=recipient,
+        shipment=shipment,
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
     now = timezone.now()

@@ -28,6 +28,8 @@ from medmissions.supplies.choices import (
     OfferStatus,
     Priority,
     RequestStatus,
+    RunStatus,
+    ShipmentStatus,
 )
 
 
@@ -84,7 +86,9 @@ class Item(models.Model):
 
     @property
     def label(self) -> str:
-        parts = [self.name, self.strength, self.get_dosage_form_display() if self.dosage_form else ""]
+        # "amoxicillin 500 mg capsule": the form reads as part of the name, so in lower case.
+        form = str(self.get_dosage_form_display()).lower() if self.dosage_form else ""
+        parts = [self.name, self.strength, form]
         return " ".join(str(part) for part in parts if part)
 
     @property
@@ -315,6 +319,9 @@ class StockTransaction(models.Model):
     note = models.TextField(_("note"), blank=True)
     request = models.ForeignKey(
         "supplies.SupplyRequest", null=True, blank=True, on_delete=models.PROTECT, related_name="transactions"
+    )
+    shipment = models.ForeignKey(
+        "supplies.Shipment", null=True, blank=True, on_delete=models.PROTECT, related_name="transactions"
     )
     mission = models.ForeignKey(
         "missions.Mission", null=True, blank=True, on_delete=models.PROTECT, related_name="stock_transactions"
@@ -583,3 +590,230 @@ class OfferLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quantity} × {self.item}"
+
+
+class AllocationRun(models.Model):
+    """One run of the allocation optimiser over an organisation's stock and a set of requests,
+    kept for review: its inputs, the proposal, the requests it could not meet and why."""
+
+    organization = models.ForeignKey(
+        "organizations.Organization", on_delete=models.CASCADE, related_name="allocation_runs"
+    )
+    requests = models.ManyToManyField(SupplyRequest, related_name="allocation_runs")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("run at"), auto_now_add=True)
+    inputs = models.JSONField(_("inputs"), default=dict)
+    result = models.JSONField(_("result"), default=dict)
+    timings = models.JSONField(_("timings (seconds)"), default=dict)
+    fulfilment_percent = models.DecimalField(
+        _("fulfilment (%)"), max_digits=6, decimal_places=2, default=Decimal(0)
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=RunStatus.choices, default=RunStatus.PROPOSED
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("allocation run")
+        verbose_name_plural = _("allocation runs")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.organization} — {self.created_at:%Y-%m-%d %H:%M}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("supplies:run", args=[self.pk])
+
+
+class AllocationQuerySet(models.QuerySet["Allocation"]):
+    def open(self) -> AllocationQuerySet:
+        return self.filter(released_at__isnull=True)
+
+
+class Allocation(models.Model):
+    """Units of one lot at one site promised to one request line: a reservation in the ledger.
+
+    ``shipped`` grows as shipments carrying it are sent; what is neither shipped nor released
+    stays reserved.
+    """
+
+    line = models.ForeignKey(RequestLine, on_delete=models.PROTECT, related_name="allocations")
+    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="allocations")
+    site = models.ForeignKey("sites.Site", on_delete=models.PROTECT, related_name="allocations")
+    quantity = models.PositiveIntegerField(_("quantity"), validators=[MinValueValidator(1)])
+    shipped = models.PositiveIntegerField(_("shipped"), default=0)
+    run = models.ForeignKey(
+        AllocationRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="allocations"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("allocated at"), auto_now_add=True)
+    released_at = models.DateTimeField(_("released at"), null=True, blank=True)
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = AllocationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("allocation")
+        verbose_name_plural = _("allocations")
+        ordering = ["line", "lot__expiry_date", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity__gte=1), name="supplies_allocation_quantity_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(shipped__lte=models.F("quantity")),
+                name="supplies_allocation_shipped_within_quantity",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.lot} → {self.line.request}"
+
+    @property
+    def outstanding(self) -> int:
+        """Units still reserved for the line and not yet sent."""
+        return 0 if self.released_at else self.quantity - self.shipped
+
+
+class ShipmentQuerySet(models.QuerySet["Shipment"]):
+    def visible_to(self, user) -> ShipmentQuerySet:
+        """Shipments of the user's organisations, shipments to their sites, and, for donors,
+        shipments carrying lots they donated."""
+        from medmissions.organizations.access import access_for
+
+        if user is None or not user.is_authenticated:
+            return self.none()
+        own = access_for(user).organization_ids()
+        return self.filter(
+            Q(organization_id__in=own)
+            | Q(destination__host_organization_id__in=own)
+            | Q(origin__host_organization_id__in=own)
+            | Q(items__lot__donor_id__in=own)
+        ).distinct()
+
+
+class Shipment(models.Model):
+    """Goods travelling from one site to another, parcel by parcel, lot by lot."""
+
+    reference = models.CharField(_("reference"), max_length=30, unique=True)
+    organization = models.ForeignKey(
+        "organizations.Organization",
+        verbose_name=_("sender"),
+        on_delete=models.PROTECT,
+        related_name="shipments",
+    )
+    origin = models.ForeignKey(
+        "sites.Site", verbose_name=_("from"), on_delete=models.PROTECT, related_name="shipments_out"
+    )
+    destination = models.ForeignKey(
+        "sites.Site", verbose_name=_("to"), on_delete=models.PROTECT, related_name="shipments_in"
+    )
+    mission = models.ForeignKey(
+        "missions.Mission",
+        verbose_name=_("mission"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="shipments",
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=ShipmentStatus.choices, default=ShipmentStatus.PICKING
+    )
+    planned_arrival = models.DateField(_("planned arrival"))
+    carrier = models.CharField(_("carrier"), max_length=120, blank=True)
+    tracking_reference = models.CharField(_("tracking reference"), max_length=120, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    packed_at = models.DateTimeField(_("packed at"), null=True, blank=True)
+    sent_on = models.DateField(_("sent on"), null=True, blank=True)
+    in_transit_at = models.DateTimeField(_("in transit since"), null=True, blank=True)
+    received_on = models.DateField(_("received on"), null=True, blank=True)
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    receipt_note = models.TextField(_("note on receipt"), blank=True)
+    cancelled_reason = models.TextField(_("reason for cancelling"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = ShipmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("shipment")
+        verbose_name_plural = _("shipments")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(origin=models.F("destination")), name="supplies_shipment_goes_somewhere"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    def get_absolute_url(self) -> str:
+        return reverse("supplies:shipment", args=[self.pk])
+
+
+class Parcel(models.Model):
+    """A numbered carton (or box, or suitcase) of a shipment: the unit of the packing list."""
+
+    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="parcels")
+    number = models.PositiveSmallIntegerField(_("number"))
+    weight_kg = models.DecimalField(
+        _("weight (kg)"), max_digits=7, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
+    )
+    description = models.CharField(_("description"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("parcel")
+        verbose_name_plural = _("parcels")
+        ordering = ["shipment", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["shipment", "number"], name="supplies_parcel_number_unique"),
+            models.CheckConstraint(condition=Q(weight_kg__gt=0), name="supplies_parcel_weight_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return gettext("Parcel %(number)s") % {"number": self.number}
+
+
+class ShipmentItem(models.Model):
+    """Units of one lot in a shipment, with what the receiver counted on arrival."""
+
+    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="items")
+    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="shipment_items")
+    quantity = models.PositiveIntegerField(_("quantity"), validators=[MinValueValidator(1)])
+    allocation = models.ForeignKey(
+        Allocation, null=True, blank=True, on_delete=models.PROTECT, related_name="shipment_items"
+    )
+    parcel = models.ForeignKey(Parcel, null=True, blank=True, on_delete=models.SET_NULL, related_name="items")
+    received_quantity = models.PositiveIntegerField(_("received"), default=0)
+
+    class Meta:
+        verbose_name = _("shipment item")
+        verbose_name_plural = _("shipment items")
+        ordering = ["shipment", "parcel__number", "lot__item__name", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity__gte=1), name="supplies_shipment_item_quantity_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(received_quantity__lte=models.F("quantity")),
+                name="supplies_shipment_item_received_within_quantity",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.lot}"
