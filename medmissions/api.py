@@ -127,5 +127,10 @@ def _register_routers() -> None:
     for prefix, router, tags in matching_routes:
         api.add_router(prefix, router, tags=tags)
 
+    from medmissions.supplies.api import ROUTES as supply_routes
+
+    for prefix, router, tags in supply_routes:
+        api.add_router(prefix, router, tags=tags)
+
 
 _register_routers()

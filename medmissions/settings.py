@@ -208,7 +208,13 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     # Django's own console handler would print every message a second time through the root logger.
-    "loggers": {"django": {"handlers": [], "level": "INFO"}, "django.db.backends": {"level": "WARNING"}},
+    # WeasyPrint and fontTools log every rendering step at INFO: only their warnings matter here.
+    "loggers": {
+        "django": {"handlers": [], "level": "INFO"},
+        "django.db.backends": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 NINJA_PAGINATION_PER_PAGE = 50
@@ -237,8 +243,9 @@ SUPPLIES_MIN_SHELF_LIFE_DAYS = env_day_counts(
 )
 # Values of lots are recorded in this currency unless the lot says otherwise.
 SUPPLIES_DEFAULT_CURRENCY = env_str("SUPPLIES_DEFAULT_CURRENCY", "USD")
-# How long the allocation optimiser may search before keeping the best proposal found.
-SUPPLIES_ALLOCATION_TIME_LIMIT_SECONDS = env_int("SUPPLIES_ALLOCATION_TIME_LIMIT_SECONDS", 8)
+# How long the allocation optimiser may search for fewer consignments (CP-SAT, on small problems)
+# before keeping the best proposal found; the best fulfilment is always found first.
+SUPPLIES_ALLOCATION_TIME_LIMIT_SECONDS = env_int("SUPPLIES_ALLOCATION_TIME_LIMIT_SECONDS", 3)
 # Largest parcel of medicines (WHO article 9).
 SUPPLIES_MAX_PARCEL_KG = env_int("SUPPLIES_MAX_PARCEL_KG", 50)
 

@@ -14,6 +14,7 @@ urlpatterns = [
     path("volunteers/", include("medmissions.volunteers.urls")),
     path("missions/", include("medmissions.missions.urls")),
     path("matching/", include("medmissions.matching.urls")),
+    path("supplies/", include("medmissions.supplies.urls")),
     path("api/v1/", api.urls),
     path("staff/admin/", admin.site.urls),
 ]

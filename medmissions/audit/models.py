@@ -57,3 +57,13 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.object_repr}"
+
+    # Templates read these instead of ``data.items``/``changes.items``: a dictionary with a key
+    # named "items" would otherwise answer that key, not its pairs.
+    @property
+    def data_pairs(self) -> list[tuple[str, object]]:
+        return list((self.data or {}).items())
+
+    @property
+    def change_pairs(self) -> list[tuple[str, object]]:
+        return list((self.changes or {}).items())

@@ -84,7 +84,12 @@ class Priority(models.IntegerChoices):
 
 # Steep but finite: one critical line outweighs three high ones, yet enough normal lines can
 # outweigh a critical one, as a coordinator weighing a whole season would expect.
-PRIORITY_WEIGHTS = {Priority.LOW: 1, Priority.NORMAL: 3, Priority.HIGH: 9, Priority.CRITICAL: 27}
+PRIORITY_WEIGHTS: dict[int, int] = {
+    Priority.LOW: 1,
+    Priority.NORMAL: 3,
+    Priority.HIGH: 9,
+    Priority.CRITICAL: 27,
+}
 
 
 class RequestStatus(models.TextChoices):

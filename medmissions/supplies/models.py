@@ -135,7 +135,7 @@ class KitLine(models.Model):
 
 class LotQuerySet(models.QuerySet["Lot"]):
     def visible_to(self, user) -> LotQuerySet:
-        """Lots the user's organisations own or donated, and lots held at their sites."""
+        """Lots the user's organisations own, donated or handed over, and lots held at their sites."""
         from medmissions.organizations.access import access_for
 
         if user is None or not user.is_authenticated:
@@ -143,8 +143,13 @@ class LotQuerySet(models.QuerySet["Lot"]):
         own = access_for(user).organization_ids()
         if not own:
             return self.none()
+        # The organisation that handed a lot over keeps seeing the host's copy of it: the donor
+        # and the sender answer for where the goods went.
         return self.filter(
-            Q(owner_id__in=own) | Q(donor_id__in=own) | Q(balances__site__host_organization_id__in=own)
+            Q(owner_id__in=own)
+            | Q(donor_id__in=own)
+            | Q(origin__owner_id__in=own)
+            | Q(balances__site__host_organization_id__in=own)
         ).distinct()
 
 
@@ -515,7 +520,10 @@ class DonationOfferQuerySet(models.QuerySet["DonationOffer"]):
             return self.none()
         own = access_for(user).organization_ids()
         return self.filter(
-            Q(donor_id__in=own) | Q(recipient_id__in=own) | Q(request__organization_id__in=own)
+            Q(donor_id__in=own)
+            | Q(recipient_id__in=own)
+            | Q(request__organization_id__in=own)
+            | Q(request__destination__host_organization_id__in=own)
         ).distinct()
 
 
@@ -817,3 +825,69 @@ class ShipmentItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quantity} × {self.lot}"
+
+
+class StockLevelQuerySet(models.QuerySet["StockLevel"]):
+    def visible_to(self, user) -> StockLevelQuerySet:
+        from medmissions.organizations.access import access_for
+
+        if user is None or not user.is_authenticated:
+            return self.none()
+        own = access_for(user).organization_ids()
+        return self.filter(Q(organization_id__in=own) | Q(site__host_organization_id__in=own))
+
+
+class StockLevel(models.Model):
+    """The least of an item an organisation wants available at a site, such as a field clinic's
+    minimum of ORS: below it, the site shows on the low-stock report and alerts go out."""
+
+    organization = models.ForeignKey(
+        "organizations.Organization",
+        verbose_name=_("organisation"),
+        on_delete=models.CASCADE,
+        related_name="stock_levels",
+    )
+    site = models.ForeignKey(
+        "sites.Site", verbose_name=_("site"), on_delete=models.CASCADE, related_name="stock_levels"
+    )
+    item = models.ForeignKey(
+        Item, verbose_name=_("item"), on_delete=models.PROTECT, related_name="stock_levels"
+    )
+    minimum = models.PositiveIntegerField(_("minimum available"), validators=[MinValueValidator(1)])
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = StockLevelQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("minimum stock level")
+        verbose_name_plural = _("minimum stock levels")
+        ordering = ["site__name", "item__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "site", "item"], name="supplies_stock_level_unique"
+            ),
+            models.CheckConstraint(condition=Q(minimum__gte=1), name="supplies_stock_level_minimum_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item} @ {self.site}: {self.minimum}"
+
+
+class SupplyAlertLog(models.Model):
+    """What ``send-supply-alerts`` sent, keyed so that a re-run never sends the same alert twice."""
+
+    key = models.CharField(max_length=200, unique=True)
+    kind = models.CharField(max_length=40)
+    organization = models.ForeignKey("organizations.Organization", on_delete=models.CASCADE, related_name="+")
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("supply alert sent")
+        verbose_name_plural = _("supply alerts sent")
+        ordering = ["-sent_at"]
+
+    def __str__(self) -> str:
+        return self.key

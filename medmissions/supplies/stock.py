@@ -10,6 +10,9 @@ Who may do what:
   them, write them off and hand them over;
 * the owner's members (``Capability.CONTRIBUTE``) record consumption, as field teams do, and so
   do members of the organisation hosting the site, who dispense from stock held there.
+
+The reading helpers at the end (:func:`stock_card`, :func:`expiry_counts`) serve the pages and
+the API alike, each in one query.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum, Window
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,8 +33,16 @@ from medmissions.organizations.access import Capability, can, require
 from medmissions.organizations.models import Organization
 from medmissions.sites.models import Site
 from medmissions.supplies import ledger
-from medmissions.supplies.choices import AdjustmentReason, LotSource, MovementKind
-from medmissions.supplies.models import Item, Lot, StockBalance, StockTransaction
+from medmissions.supplies.choices import AdjustmentReason, LotSource, MovementKind, OfferStatus
+from medmissions.supplies.models import Item, LedgerEntry, Lot, StockBalance, StockTransaction
+
+# Largest quantity one movement may record: far above any real consignment, far below the
+# database's limits, and it catches a lot number typed into the quantity column.
+MAX_QUANTITY = 10_000_000
+# Lot.unit_value holds 12 digits with 4 decimal places.
+MAX_UNIT_VALUE = Decimal("99999999.9999")
+LOT_NUMBER_MAX_LENGTH = 80
+MANUFACTURER_MAX_LENGTH = 200
 
 
 def _positive(quantity: Any, field: str = "quantity") -> int:
@@ -40,7 +52,42 @@ def _positive(quantity: Any, field: str = "quantity") -> int:
             code="invalid_quantity",
             fields={field: _("At least 1.")},
         )
+    if quantity > MAX_QUANTITY:
+        message = _("Enter at most %(limit)s units in one movement.") % {"limit": f"{MAX_QUANTITY:,}"}
+        raise ValidationFailed(message, code="invalid_quantity", fields={field: message})
     return quantity
+
+
+def unit_value_problem(value: Any) -> str | None:
+    """Why ``value`` cannot be a lot's value per unit, or None when it can."""
+    if isinstance(value, bool) or not isinstance(value, Decimal | int):
+        return _("Enter the value per unit (0 or more).")
+    value = Decimal(value)
+    if not value.is_finite() or value < 0:
+        return _("Enter the value per unit (0 or more).")
+    if value > MAX_UNIT_VALUE or value != value.quantize(Decimal("0.0001")):
+        return _("Enter the value per unit with at most 4 decimal places, below 100,000,000.")
+    return None
+
+
+def _mission_for(actor: Any, mission: Any, party: Organization | None = None) -> Any:
+    """``mission`` if the actor may see it (and, with ``party``, it is a mission of a partnership
+    ``party`` belongs to); None stays None."""
+    if mission is None:
+        return None
+    from medmissions.missions.models import Mission
+
+    missions = Mission.objects.visible_to(actor)
+    if party is not None:
+        missions = missions.filter(partnership__parties__organization=party)
+    if not missions.filter(pk=mission.pk).exists():
+        message = (
+            _("Choose a mission of a partnership with %(host)s.") % {"host": party.name}
+            if party is not None
+            else _("Choose a mission you can see.")
+        )
+        raise ValidationFailed(message, fields={"mission": message})
+    return mission
 
 
 def _site_for(actor: Any, site: Site) -> Site:
@@ -93,7 +140,9 @@ def receive_lot(
     """Record goods arriving into the organisation's stock at a site.
 
     A lot already recorded for this owner (same item, lot number and donor) takes the new
-    quantity, provided its expiry agrees; otherwise a new lot is created.
+    quantity, provided its expiry agrees; otherwise a new lot is created. Goods of a donation
+    ``offer`` are received only once it is accepted, by the organisation it was made to, from
+    its donor.
     """
     require(actor, organization, Capability.MANAGE_SUPPLIES)
     _positive(quantity)
@@ -104,6 +153,10 @@ def receive_lot(
     errors: dict[str, str] = {}
     if not lot_number:
         errors["lot_number"] = _("Every lot needs the lot (batch) number printed on its label.")
+    elif len(lot_number) > LOT_NUMBER_MAX_LENGTH:
+        errors["lot_number"] = _("A lot number has at most %(limit)d characters.") % {
+            "limit": LOT_NUMBER_MAX_LENGTH
+        }
     if not item.active:
         errors["item"] = _("This item is no longer in the catalogue.")
     if expiry_date is None and item.category in ("medicine", "vaccine"):
@@ -118,10 +171,25 @@ def receive_lot(
         errors["donor"] = _("A donated lot needs its donor, so the donor can follow where it went.")
     elif source == LotSource.PROCURED and donor is not None:
         errors["donor"] = _("Only donated lots have a donor.")
-    if unit_value is None or unit_value < 0:
-        errors["unit_value"] = _("Enter the value per unit (0 or more).")
+    value_problem = unit_value_problem(unit_value)
+    if value_problem:
+        errors["unit_value"] = value_problem
+    manufacturer = (manufacturer or "").strip()
+    if len(manufacturer) > MANUFACTURER_MAX_LENGTH:
+        errors["manufacturer"] = _("The manufacturer’s name has at most %(limit)d characters.") % {
+            "limit": MANUFACTURER_MAX_LENGTH
+        }
+    if offer is not None:
+        if offer.status != OfferStatus.ACCEPTED:
+            errors["offer"] = _("Only goods of an accepted offer are received; this offer is %(status)s.") % {
+                "status": offer.get_status_display().lower()
+            }
+        elif offer.recipient_id != organization.pk:
+            errors["offer"] = _("This offer was made to another organisation.")
+        elif donor is None or donor.pk != offer.donor_id:
+            errors["donor"] = _("Goods of this offer are donated by %(donor)s.") % {"donor": offer.donor.name}
     currency = (currency or settings.SUPPLIES_DEFAULT_CURRENCY).strip().upper()
-    if len(currency) != 3 or not currency.isalpha():
+    if len(currency) != 3 or not (currency.isascii() and currency.isalpha()):
         errors["currency"] = _("Use a three-letter currency code such as USD or EUR.")
     if errors:
         raise ValidationFailed(next(iter(errors.values())), fields=errors)
@@ -147,7 +215,7 @@ def receive_lot(
         owner=organization,
         source=source,
         donor=donor,
-        manufacturer=manufacturer.strip(),
+        manufacturer=manufacturer,
         unit_value=unit_value,
         currency=currency,
         label_language=label_language,
@@ -168,7 +236,13 @@ def receive_lot(
         organization=organization,
         obj=lot,
         after=snapshot(lot, LOT_FIELDS),
-        data={"site": site.pk, "quantity": quantity, "transaction": movement.pk, "new_lot": existing is None},
+        data={
+            "site": site.pk,
+            "quantity": quantity,
+            "transaction": movement.pk,
+            "new_lot": existing is None,
+            "offer": getattr(offer, "pk", None),
+        },
     )
     return lot, movement
 
@@ -191,6 +265,7 @@ def consume(
     ):
         raise NotAllowed(_("Only members of the lot's owner or of the site's host record consumption."))
     _positive(quantity)
+    mission = _mission_for(actor, mission)
     occurred_on = _not_in_future(occurred_on or timezone.localdate())
     if lot.expiry_date is not None and lot.expiry_date < occurred_on:
         raise ValidationFailed(
@@ -325,6 +400,7 @@ def hand_over(
     recipient = site.host_organization
     if recipient.pk == lot.owner_id:
         raise ValidationFailed(_("This site belongs to the lot's owner; there is no one to hand over to."))
+    mission = _mission_for(actor, mission, recipient)
     occurred_on = _not_in_future(occurred_on or timezone.localdate())
     # Two hand-overs of one lot at once must not both create the host's copy of it.
     Lot.objects.select_for_update().filter(pk=lot.pk).first()
@@ -372,3 +448,123 @@ def hand_over(
         },
     )
     return host_lot, movement
+
+
+# --- Reading ---------------------------------------------------------------------------------
+# Not services: they change nothing and check no role. Callers pass querysets already scoped to
+# what the person may see (supplies/access.py).
+
+EXPIRY_WINDOWS = (30, 60, 90)
+
+
+def stock_card(lot: Lot) -> QuerySet[LedgerEntry]:
+    """The lot's ledger entries in the order they were recorded, each annotated with the running
+    balance at its site after it (``on_hand_after``, ``reserved_after``), in one query.
+
+    The running sums are window functions over the ledger itself, so a page of the card shows
+    the true balances without reading the entries before it.
+    """
+    order = [F("transaction_id").asc(), F("pk").asc()]
+    return (
+        LedgerEntry.objects.filter(lot=lot)
+        .select_related(
+            "site",
+            "transaction__created_by",
+            "transaction__mission",
+            "transaction__shipment",
+            "transaction__recipient",
+        )
+        .annotate(
+            on_hand_after=Window(Sum("on_hand_change"), partition_by=[F("site_id")], order_by=order),
+            reserved_after=Window(Sum("reserved_change"), partition_by=[F("site_id")], order_by=order),
+        )
+        .order_by("transaction_id", "pk")
+    )
+
+
+def expiry_counts(balances: QuerySet[StockBalance], today: datetime.date) -> dict[str, int]:
+    """How many lots (with units on hand among ``balances``) have expired, and how many expire
+    within each of :data:`EXPIRY_WINDOWS` days (counting from today, expired ones left out).
+
+    Keys: ``expired`` and ``within_30``, ``within_60``, ``within_90``; one query.
+    """
+    held = balances.filter(on_hand__gt=0, lot__expiry_date__isnull=False)
+    aggregates: dict[str, Any] = {
+        "expired": Count("lot", distinct=True, filter=Q(lot__expiry_date__lt=today)),
+    }
+    for days in EXPIRY_WINDOWS:
+        aggregates[f"within_{days}"] = Count(
+            "lot",
+            distinct=True,
+            filter=Q(
+                lot__expiry_date__gte=today,
+                lot__expiry_date__lte=today + datetime.timedelta(days=days),
+            ),
+        )
+    # visible_to() querysets are distinct(): aggregate over their ids to keep counts exact.
+    rows = StockBalance.objects.filter(pk__in=held.values("pk")).aggregate(**aggregates)
+    return {key: int(value or 0) for key, value in rows.items()}
+
+
+def visible_lots(user: Any) -> QuerySet[Lot]:
+    """The lots ``user`` may see (``Lot.visible_to``) as a plain queryset: ids in a subquery
+    rather than a DISTINCT over joins, so that it can be filtered, ordered and annotated freely."""
+    return Lot.objects.filter(pk__in=Lot.objects.visible_to(user).values("pk"))
+
+
+def visible_balances(user: Any) -> QuerySet[StockBalance]:
+    """The balances ``user`` may see, likewise as a plain queryset. A host that sees a lot because
+    it is held at one of its sites sees the balances at its own sites only."""
+    return StockBalance.objects.filter(pk__in=StockBalance.objects.visible_to(user).values("pk"))
+
+
+def filter_lots(
+    lots: QuerySet[Lot],
+    *,
+    today: datetime.date,
+    organization: Organization | None = None,
+    site: Site | None = None,
+    q: str = "",
+    item: Item | None = None,
+    source: str = "",
+    expiring_within: int | None = None,
+    expired: bool = False,
+    include_empty: bool = False,
+) -> QuerySet[Lot]:
+    """The lot search shared by the lots page and the API.
+
+    * ``organization``: lots it owns or donated, and lots held at its sites;
+    * ``site``: lots held there (with units on hand unless ``include_empty``);
+    * ``q``: every word in the item's name or code, or in the lot number;
+    * ``expiring_within``: lots still in date that expire within that many days;
+      ``expired``: lots past their expiry;
+    * without ``include_empty``, only lots with units on hand somewhere.
+    """
+    if organization is not None:
+        lots = lots.filter(
+            Q(owner=organization)
+            | Q(donor=organization)
+            | Q(pk__in=StockBalance.objects.filter(site__host_organization=organization).values("lot_id"))
+        )
+    held = StockBalance.objects.filter(lot=OuterRef("pk"))
+    if site is not None:
+        held = held.filter(site=site)
+    if not include_empty:
+        held = held.filter(on_hand__gt=0)
+    if site is not None or not include_empty:
+        lots = lots.filter(Exists(held))
+    for word in (q or "").split():
+        lots = lots.filter(
+            Q(item__name__icontains=word) | Q(item__code__icontains=word) | Q(lot_number__icontains=word)
+        )
+    if item is not None:
+        lots = lots.filter(item=item)
+    if source:
+        lots = lots.filter(source=source)
+    if expiring_within is not None:
+        lots = lots.filter(
+            expiry_date__gte=today, expiry_date__lte=today + datetime.timedelta(days=expiring_within)
+        )
+    if expired:
+        lots = lots.filter(expiry_date__lt=today)
+    return lots.order_by(F("expiry_date").asc(nulls_last=True), "item__name", "lot_number", "pk")

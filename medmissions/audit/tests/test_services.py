@@ -11,6 +11,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
+from django.urls import reverse
 
 from medmissions.audit.models import AuditEntry
 from medmissions.audit.services import _plain, diff, log_action, snapshot
@@ -267,3 +268,24 @@ def test_services_write_the_trail_with_their_changes(users, site, host):
     assert entry.organization == host
     assert entry.object_id == str(site.pk)
     assert entry.changes == {"town": ["Mbale", "Mbale town"]}
+
+
+def test_the_trail_shows_data_whose_keys_are_named_like_dictionary_methods(users, sending, client_for):
+    # A key named "items" must not hide the pairs from the template ({{ data.items }} would
+    # answer the key's value).
+    from medmissions.audit.services import log_action
+
+    log_action(
+        "supplies.shipment.sent",
+        actor=users["admin"],
+        organization=sending,
+        obj=sending,
+        data={"items": 3, "units": 40},
+        before={"items": 1},
+        after={"items": 2},
+    )
+    page = client_for(users["admin"]).get(reverse("organizations:audit", args=[sending.slug]))
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "items: 3" in text and "units: 40" in text
+    assert "items: 1 → 2" in text

@@ -12,8 +12,9 @@ from medmissions.conftest import make_organization, make_user
 from medmissions.organizations.choices import Role
 from medmissions.organizations.models import Membership
 from medmissions.sites.models import Site
-from medmissions.supplies import stock
+from medmissions.supplies import services, stock
 from medmissions.supplies.models import Item
+from medmissions.supplies.tests.allocation_support import NEEDED_BY, receive
 
 TODAY = datetime.date(2027, 1, 15)
 
@@ -78,3 +79,32 @@ def lot(users, sending, warehouse, donor, amoxicillin):
         manufacturer="Generic Pharma Ltd",
     )
     return received
+
+
+@pytest.fixture
+def supply_request(users, sending, site, active_partnership, amoxicillin, gloves):
+    """Clinic supplies for the host's clinic: 600 capsules and 10 boxes of gloves, high priority."""
+    request = services.create_request(
+        actor=users["coordinator"],
+        organization=sending,
+        data={"title": "Clinic supplies, March", "destination": site, "needed_by": NEEDED_BY, "priority": 3},
+    )
+    services.add_line(request, actor=users["coordinator"], item=amoxicillin, quantity=600)
+    services.add_line(request, actor=users["coordinator"], item=gloves, quantity=10)
+    return services.submit_request(request, actor=users["coordinator"])
+
+
+@pytest.fixture
+def stocked(users, sending, warehouse, amoxicillin, gloves):
+    """Three lots of amoxicillin: one expiring too soon for March 2027 arrivals, one early and
+    one late enough; and gloves without expiry."""
+    return {
+        "too_soon": receive(
+            users, sending, warehouse, amoxicillin, "AMX-SOON", datetime.date(2027, 12, 31), 500
+        ),
+        "early": receive(
+            users, sending, warehouse, amoxicillin, "AMX-EARLY", datetime.date(2028, 6, 30), 400
+        ),
+        "late": receive(users, sending, warehouse, amoxicillin, "AMX-LATE", datetime.date(2029, 6, 30), 1000),
+        "gloves": receive(users, sending, warehouse, gloves, "GLV-1", None, 50),
+    }

@@ -6,6 +6,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 from freezegun import freeze_time
 
 from medmissions.audit.models import AuditEntry
@@ -13,6 +14,8 @@ from medmissions.core.errors import NotAllowed, ValidationFailed
 from medmissions.supplies import ledger, stock
 from medmissions.supplies.choices import MovementKind
 from medmissions.supplies.models import Lot, StockBalance, StockTransaction
+
+from . import stock_support
 
 pytestmark = pytest.mark.django_db
 
@@ -249,3 +252,146 @@ class TestHandOver:
     def test_not_to_oneself(self, users, lot, warehouse):
         with pytest.raises(ValidationFailed):
             stock.hand_over(lot, warehouse, actor=users["coordinator"], quantity=1)
+
+
+class TestReceiveChecks:
+    """Rules added with the pages, the API and the import: sizes, offers."""
+
+    @pytest.mark.parametrize(
+        ("field", "value"),
+        [
+            ("quantity", stock.MAX_QUANTITY + 1),
+            ("unit_value", Decimal("0.00001")),
+            ("unit_value", Decimal("100000000")),
+            ("unit_value", Decimal("NaN")),
+            ("lot_number", "L" * 81),
+            ("manufacturer", "M" * 201),
+            ("currency", "ÉUR"),
+        ],
+    )
+    def test_values_the_database_could_not_hold_are_refused(
+        self, users, sending, warehouse, amoxicillin, field, value
+    ):
+        with pytest.raises(ValidationFailed) as raised:
+            _receive(users, sending, warehouse, amoxicillin, **{field: value})
+        assert field in raised.value.fields
+        assert not Lot.objects.exists()
+
+    def test_goods_of_an_accepted_offer_come_from_its_donor(
+        self, users, sending, warehouse, amoxicillin, donor
+    ):
+        offer = stock_support.offer(donor, sending, amoxicillin)
+        lot, _ = _receive(users, sending, warehouse, amoxicillin, source="donated", donor=donor, offer=offer)
+        assert lot.offer == offer
+        assert AuditEntry.objects.get(action="supplies.lot.received").data["offer"] == offer.pk
+
+    def test_an_offer_not_accepted_or_made_to_someone_else_is_refused(
+        self, users, sending, host, warehouse, amoxicillin, donor, other
+    ):
+        pending = stock_support.offer(donor, sending, amoxicillin, status="offered")
+        elsewhere = stock_support.offer(donor, other, amoxicillin)
+        mine = stock_support.offer(donor, sending, amoxicillin)
+        cases = [
+            (pending, donor, "offer", "Only goods of an accepted offer are received; this offer is offered."),
+            (elsewhere, donor, "offer", "This offer was made to another organisation."),
+            (mine, host, "donor", f"Goods of this offer are donated by {donor.name}."),
+        ]
+        for offer, giver, field, message in cases:
+            with pytest.raises(ValidationFailed) as raised:
+                _receive(users, sending, warehouse, amoxicillin, source="donated", donor=giver, offer=offer)
+            assert raised.value.fields[field] == message
+        assert not Lot.objects.exists()
+
+
+class TestMissions:
+    def test_consumption_and_hand_over_for_a_mission_of_the_hosts_partnership(
+        self, users, sending, host, lot, warehouse, site, active_partnership
+    ):
+        camp = stock_support.mission(users, active_partnership, site)
+        stock_support.put_at(lot, site, 100, users["coordinator"])
+        used = stock.consume(lot, site, actor=users["member"], quantity=5, mission=camp)
+        assert used.mission == camp
+        _host_lot, given = stock.hand_over(lot, site, actor=users["coordinator"], quantity=10, mission=camp)
+        assert given.mission == camp
+
+    def test_a_mission_of_another_hosts_partnership_is_refused(
+        self, users, sending, other, lot, warehouse, site, active_partnership
+    ):
+        from medmissions.sites.models import Site
+
+        camp = stock_support.mission(users, active_partnership, site)
+        stock_support.put_at(lot, site, 100, users["coordinator"])
+        elsewhere = Site.objects.create(
+            name="Partner-less store", kind="warehouse", host_organization=other, country="KE"
+        )
+        stock_support.put_at(lot, elsewhere, 10, users["coordinator"])
+        with pytest.raises(ValidationFailed) as raised:
+            stock.hand_over(lot, elsewhere, actor=users["coordinator"], quantity=1, mission=camp)
+        assert raised.value.fields["mission"] == f"Choose a mission of a partnership with {other.name}."
+        assert stock_support.on_hand(lot, elsewhere) == (10, 0)
+
+
+class TestReading:
+    def test_the_stock_card_carries_running_balances_per_site(self, users, sending, lot, warehouse, site):
+        stock_support.put_at(lot, site, 50, users["coordinator"])
+        stock.consume(lot, warehouse, actor=users["member"], quantity=30)
+        stock_support.reserve(lot, warehouse, 100, users["coordinator"])
+        stock.consume(lot, site, actor=users["member"], quantity=5)
+        card = [
+            (entry.site_id, entry.on_hand_change, entry.on_hand_after, entry.reserved_after)
+            for entry in stock.stock_card(lot)
+        ]
+        assert card == [
+            (warehouse.pk, 1000, 1000, 0),
+            (site.pk, 50, 50, 0),
+            (warehouse.pk, -30, 970, 0),
+            (warehouse.pk, 0, 970, 100),
+            (site.pk, -5, 45, 0),
+        ]
+
+    def test_expiry_counts(self, users, sending, warehouse, gloves):
+        today = timezone.localdate()
+        for number, days in [("A", -3), ("B", 0), ("C", 30), ("D", 31), ("E", 75), ("F", 400)]:
+            received = stock_support.receive(
+                users["coordinator"],
+                sending,
+                warehouse,
+                gloves,
+                lot_number=number,
+                expiry_date=today + datetime.timedelta(days=days),
+                occurred_on=today - datetime.timedelta(days=10),
+            )
+            if number == "E":
+                stock.adjust(received, warehouse, actor=users["coordinator"], change=-100, reason="missing")
+        counts = stock.expiry_counts(StockBalance.objects.all(), today)
+        assert counts == {"expired": 1, "within_30": 2, "within_60": 3, "within_90": 3}
+
+    def test_filter_lots(self, users, sending, host, lot, warehouse, site, donor, amoxicillin, gloves):
+        today = timezone.localdate()
+        empty = stock_support.receive(users["coordinator"], sending, warehouse, gloves, lot_number="G-1")
+        stock.consume(empty, warehouse, actor=users["member"], quantity=100)
+        soon = stock_support.receive(
+            users["coordinator"],
+            sending,
+            warehouse,
+            gloves,
+            lot_number="G-2",
+            expiry_date=today + datetime.timedelta(days=20),
+        )
+        stock_support.put_at(soon, site, 5, users["coordinator"])
+        lots = Lot.objects.all()
+
+        def numbers(**filters):
+            return sorted(found.lot_number for found in stock.filter_lots(lots, today=today, **filters))
+
+        assert numbers() == ["AMX-2401", "G-2"]
+        assert numbers(include_empty=True) == ["AMX-2401", "G-1", "G-2"]
+        assert numbers(site=site) == ["G-2"]
+        assert numbers(organization=donor) == ["AMX-2401"]
+        assert numbers(organization=host) == ["G-2"]
+        assert numbers(q="examination g-2") == ["G-2"]
+        assert numbers(item=amoxicillin) == ["AMX-2401"]
+        assert numbers(source="procured", include_empty=True) == ["G-1", "G-2"]
+        assert numbers(expiring_within=30) == ["G-2"]
+        assert numbers(expiring_within=19) == []
+        assert numbers(expired=True) == []
