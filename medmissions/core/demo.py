@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from medmissions.accounts.models import User
-from medmissions.core import demo_missions, demo_volunteers
+from medmissions.core import demo_missions, demo_supplies, demo_volunteers
 from medmissions.core.models import Language
 from medmissions.organizations import services as organization_services
 from medmissions.organizations.choices import OrganizationKind, Role
@@ -103,6 +103,7 @@ PEOPLE: tuple[PersonSpec, ...] = (
     PersonSpec("rachel.kim", "Rachel Kim", "America/Chicago", (("lamplight", Role.COORDINATOR),)),
     PersonSpec("karen.olsen", "Karen Olsen", "America/Chicago", (("shelfwise", Role.ADMIN),)),
     PersonSpec("marcus.johnson", "Marcus Johnson", "America/Chicago", (("shelfwise", Role.COORDINATOR),)),
+    PersonSpec("dana.moreau", "Dana Moreau", "America/New_York", (("harbourlight", Role.ADMIN),)),
     PersonSpec("ruth.ellis", "Ruth Ellis", "America/New_York", (("wellspring", Role.ADMIN),)),
     PersonSpec("caleb.turner", "Caleb Turner", "America/New_York", (("wellspring", Role.MEMBER),)),
     PersonSpec("nadia.hussain", "Nadia Hussain", "Europe/London", (("thornbury", Role.ADMIN),)),
@@ -384,6 +385,26 @@ ORGANIZATIONS: tuple[OrganizationSpec, ...] = (
             "transparency",
         ),
         capabilities=("supply-donation", "warehousing", "transport", "biomedical-engineering", "in-kind"),
+        languages=("en", "fr"),
+        verified=True,
+    ),
+    OrganizationSpec(
+        key="harbourlight",
+        name="Harbourlight Medical Aid",
+        kind=OrganizationKind.SUPPLY_DONOR,
+        country="US",
+        area="Baltimore, Maryland",
+        description=(
+            "Donates essential medicines bought from quality-assured generic manufacturers, in hospital packs, "
+            "with at least eighteen months of shelf life, to mission teams and partner hospitals that ask "
+            "for them."
+        ),
+        values_statement=(
+            "We give what was asked for, labelled in a language the recipient reads, and we publish where "
+            "every lot went."
+        ),
+        value_tags=("who-donation-guidelines", "transparency"),
+        capabilities=("supply-donation", "in-kind"),
         languages=("en", "fr"),
         verified=True,
     ),
@@ -1596,6 +1617,8 @@ class DemoSummary:
     action_items: int = 0
     volunteers: int = 0
     missions: int = 0
+    lots: int = 0
+    shipments: int = 0
 
 
 def is_loaded() -> bool:
@@ -1874,6 +1897,8 @@ def build() -> DemoSummary:
     _backdate(partnerships, checks, people)
     volunteers = demo_volunteers.build(people, organizations, today)
     missions = demo_missions.build(people, organizations, today)
+    # Supplies travel to the missions' sites: a network built without missions gets none.
+    supplies = demo_supplies.build(people, organizations, today) if missions else {"lots": 0, "shipments": 0}
     return DemoSummary(
         organizations=len(organizations),
         people=len(people),
@@ -1883,6 +1908,8 @@ def build() -> DemoSummary:
         action_items=len(items),
         volunteers=len(volunteers),
         missions=len(missions),
+        lots=supplies["lots"],
+        shipments=supplies["shipments"],
     )
 
 
@@ -1956,6 +1983,11 @@ def format_logins(site_url: str) -> str:
         f"    clinic placement”), {email_for('moses.wanyama')} (Dashboard → “Waiting for the host”).",
         f"  A team in the field (announcements, thread, calendar feed): {email_for('isabel.reyes')};",
         "    close-out with hours to approve: “Elgon orthopaedic trauma week”.",
+        f"  Supplies: {email_for('priya.nair')} (Kestrel) → Supplies: lots expiring within 30, 60 and 90 days and an",
+        "    expired one to write off; “Hernia camp theatre supplies” was allocated by the optimiser and its shipment is",
+        "    packed (packing list, certificate of donation, WHO checklist). “Allocate stock” runs the optimiser.",
+        f"  A donor follows its goods: {email_for('dana.moreau')} (Harbourlight) → Supplies → Reports → Donations.",
+        f"  Host confirms receipt: {email_for('amara.okello')} (Kica) → Supplies → Shipments → the partly received one.",
         f"  Platform staff: {email_for(STAFF_LOGIN)} → {site_url}/staff/admin/ (and verifying organisations).",
         "",
     ]

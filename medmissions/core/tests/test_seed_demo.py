@@ -87,6 +87,8 @@ COUNTRY_BOXES = {
     "HT": (17.9, 20.1, -74.5, -71.6),
     "NP": (26.3, 30.5, 80.0, 88.3),
     "SL": (6.9, 10.0, -13.4, -10.2),
+    "GB": (49.8, 60.9, -8.7, 1.8),  # the sending organisations' supply depots
+    "US": (24.5, 49.5, -125.0, -66.9),
 }
 
 
@@ -142,7 +144,7 @@ def test_organisations_people_and_roles(seeded):
 
 def test_sites_sit_at_real_coordinates_in_their_country(seeded):
     sites = list(Site.objects.select_related("host_organization"))
-    assert len(sites) == 20
+    assert len(sites) == 22
     assert {site.kind for site in sites} == set(SiteKind.values)
     for site in sites:
         assert site.latitude is not None and site.longitude is not None, site

@@ -91,7 +91,8 @@ class Command(BaseCommand):
                         f"Demo network loaded: {summary.organizations} organisations, {summary.people} people, "
                         f"{summary.sites} sites, {summary.partnerships} partnerships, "
                         f"{summary.health_checks} health-check rounds, {summary.action_items} action items, "
-                        f"{summary.volunteers} volunteer profiles, {summary.missions} missions. "
+                        f"{summary.volunteers} volunteer profiles, {summary.missions} missions, "
+                        f"{summary.lots} lots of supplies, {summary.shipments} shipments. "
                         "Emails were suppressed while seeding."
                     ),
                 )
