@@ -90,10 +90,12 @@ answer as its hint. When it proves optimality the answer is the exact lexicograp
 is the phase-1 optimum on every path (checked before returning).
 
 Determinism: inputs are sorted (stock by lot and site, lines by id) before use, flows are
-deterministic, the number of slope-scaling rounds depends only on the size of the network
-(``time_limit_seconds`` cuts them short only as a safety stop), and CP-SAT runs with a fixed
-seed, ``workers`` threads (1 by default, which is deterministic) and a deterministic time limit
-(see ``_DETERMINISTIC_SHARE``; an overloaded machine may hit the wall-clock stop first).
+deterministic, the number of slope-scaling rounds is set by the size of the network, and CP-SAT
+runs with a fixed seed, ``workers`` threads (1 by default, which is deterministic) and a
+deterministic time limit (see ``_DETERMINISTIC_SHARE``). Two things still depend on the clock:
+the rounds also stop at ``time_limit_seconds`` (at 50,000 lots the last round or two may not fit,
+fewer on a busy machine), and an overloaded machine may hit CP-SAT's wall-clock stop first. Either
+changes only the secondary objective (consignments and FEFO order), never the fulfilment.
 
 Scale: stock and lines are turned once into numpy columns; the networks go to OR-Tools as arrays
 and the picks are cut from the flows with vectorised cumulative sums, so no Python object is made

@@ -586,6 +586,7 @@ def cancel_request(request: SupplyRequest, *, actor: Any, reason: str) -> Supply
     from medmissions.supplies.allocation import release_outstanding
 
     released = release_outstanding(request, actor=actor)
+    was_submitted = request.status == RequestStatus.SUBMITTED
     request.status = RequestStatus.CANCELLED
     request.save(update_fields=["status", "updated_at"])
     declined = _decline_pending_offers(
@@ -598,6 +599,14 @@ def cancel_request(request: SupplyRequest, *, actor: Any, reason: str) -> Supply
         obj=request,
         data={"reason": reason, "released": released, "offers_declined": declined},
     )
+    host_id = request.destination.host_organization_id
+    if was_submitted and host_id != request.organization_id:
+        # The host was told when the request was submitted; it hears that it is off too.
+        send_on_commit(
+            "supplies_request_cancelled",
+            {"request": request, "reason": reason, "request_url": absolute_url(request.get_absolute_url())},
+            members_of([host_id]),
+        )
     return request
 
 
@@ -971,6 +980,11 @@ def withdraw_offer(offer: DonationOffer, *, actor: Any) -> DonationOffer:
     offer.status = OfferStatus.WITHDRAWN
     offer.save(update_fields=["status"])
     log_action("supplies.offer.withdrawn", actor=actor, organization=offer.donor, obj=offer)
+    send_on_commit(
+        "supplies_offer_withdrawn",
+        {"offer": offer, "offer_url": absolute_url(offer.get_absolute_url())},
+        members_of([offer.recipient_id]),
+    )
     return offer
 
 

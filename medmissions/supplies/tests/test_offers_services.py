@@ -395,10 +395,20 @@ def test_accepting_an_unrequested_offer(users, unrequested_offer):
 # Withdrawing ------------------------------------------------------------------------------------
 
 
-def test_the_donor_withdraws_an_offer_nobody_decided(users, offer, donor_coordinator):
-    services.withdraw_offer(offer, actor=donor_coordinator)
+def test_the_donor_withdraws_an_offer_nobody_decided(
+    users, offer, donor_coordinator, django_capture_on_commit_callbacks
+):
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.withdraw_offer(offer, actor=donor_coordinator)
     offer.refresh_from_db()
     assert offer.status == OfferStatus.WITHDRAWN
+    # The recipient's coordinators and admins are told.
+    assert sorted(message.to[0] for message in mail.outbox) == [
+        "admin@example.org",
+        "coordinator@example.org",
+    ]
+    assert "withdrew its donation offer" in mail.outbox[0].subject
     [entry] = audit("supplies.offer.withdrawn")
     assert entry.organization == offer.donor
     with pytest.raises(Conflict) as raised:

@@ -531,10 +531,15 @@ def test_cancel_releases_allocations_and_declines_waiting_offers(
     offer.refresh_from_db()
     assert offer.status == OfferStatus.DECLINED
     assert offer.decision_note == "The request was cancelled: The camp is postponed to next year."
+    # The donors hear their offer is declined; the host, told of the request, that it is off.
     assert sorted(message.to[0] for message in mail.outbox) == [
         "donor_admin@example.org",
         "donor_coordinator@example.org",
+        "host_admin@example.org",
     ]
+    [to_host] = [message for message in mail.outbox if message.to == ["host_admin@example.org"]]
+    assert to_host.subject == f"Supply request “{submitted.title}” is cancelled"
+    assert "The camp is postponed to next year." in to_host.body
     [entry] = audit("supplies.request.cancelled")
     assert entry.data == {
         "reason": "The camp is postponed to next year.",
