@@ -104,6 +104,7 @@ def _depots(people: dict[str, User], organizations: dict[str, Organization]) -> 
 
 
 def _receive(people, organizations, depots, today) -> dict[str, Lot]:
+    english = Language.objects.get(code="en")  # every demo lot is labelled in English
     lots = {}
     for depot, code, number, donor, days, quantity, value in LOTS:
         expiry = today + datetime.timedelta(days=days) if days is not None else None
@@ -119,6 +120,7 @@ def _receive(people, organizations, depots, today) -> dict[str, Lot]:
             donor=organizations[donor] if donor else None,
             unit_value=Decimal(value),
             manufacturer="Generic Pharma Ltd" if _item(code).category == "medicine" else "",
+            label_language=english,
             occurred_on=today - datetime.timedelta(days=40),
         )
         lots[number] = lot

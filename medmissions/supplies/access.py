@@ -19,13 +19,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from medmissions.organizations.access import Capability, access_for, can, get_visible_or_404
 from medmissions.organizations.models import Organization
 from medmissions.supplies.models import (
     Allocation,
+    AllocationQuerySet,
     AllocationRun,
     DonationOffer,
     Item,
@@ -123,20 +124,27 @@ def get_run_or_404(user: Any, pk: int) -> AllocationRun:
     return run
 
 
+def visible_allocations(user: Any) -> AllocationQuerySet:
+    """Allocations whose lot the user may see, and allocations for requests of the user's
+    organisations or delivered to their sites. Seeing a request open to donors is not enough:
+    its allocations name the allocating organisation's lots."""
+    _signed_in(user)
+    own = access_for(user).organization_ids()
+    return Allocation.objects.filter(
+        Q(lot__in=Lot.objects.visible_to(user).values("pk"))
+        | Q(line__request__organization_id__in=own)
+        | Q(line__request__destination__host_organization_id__in=own)
+    )
+
+
 def get_allocation_or_404(user: Any, pk: int) -> Allocation:
-    """An allocation of a request the user may see, or of the user's organisation's stock."""
     allocation = (
-        Allocation.objects.select_related("lot__owner", "lot__item", "line__request", "site")
+        visible_allocations(user)
+        .select_related("lot__owner", "lot__item", "line__request", "site")
         .filter(pk=pk)
         .first()
     )
     if allocation is None:
-        raise Http404
-    own = access_for(user).organization_ids()
-    if (
-        allocation.lot.owner_id not in own
-        and not SupplyRequest.objects.visible_to(user).filter(pk=allocation.line.request_id).exists()
-    ):
         raise Http404
     return allocation
 

@@ -39,6 +39,7 @@ from medmissions.supplies.models import (
     RequestLine,
     StockBalance,
     SupplyRequest,
+    latest_planning_date,
 )
 
 Key = tuple[int, int, int]  # lot, site, line
@@ -114,7 +115,9 @@ def load_problem(
         days = int(rules.get(category, rules.get("medicine", 365)))
         if request.shorter_shelf_life_days is not None:
             days = min(days, request.shorter_shelf_life_days)
-        arrival = (arrivals or {}).get(request_id) or request.needed_by
+        # Shelf life is checked on the later of the planned arrival and the date needed, as
+        # accept_run and allocating by hand do, so a proposal never fails its own acceptance.
+        arrival = max((arrivals or {}).get(request_id) or request.needed_by, request.needed_by)
         lines.append(
             solver.Line(
                 line_id=line_id,
@@ -174,9 +177,21 @@ def propose(
                 _("%(site)s holds none of your organisation's stock.") % {"site": foreign[0]},
                 fields={"sites": _("Not a source.")},
             )
+    latest = latest_planning_date(timezone.localdate())
+    if any(day > latest for day in (arrivals or {}).values()):
+        message = _("Plan arrivals at most ten years ahead.")
+        raise ValidationFailed(message, fields={"arrivals": message})
     started = time.perf_counter()
     stock, lines = load_problem(organization, chosen, sites=sites, arrivals=arrivals)
     loaded = time.perf_counter() - started
+    # Only the organisation's own stock and the chosen lines can be left out or pinned: anything
+    # else is dropped, so that no other organisation's lot or site is ever named on the run.
+    owned = {(row.lot_id, row.site_id) for row in stock}
+    line_ids = {line.line_id for line in lines}
+    exclusions = {key for key in exclusions if (key[0], key[1]) in owned and key[2] in line_ids}
+    excluded_stock = {key for key in excluded_stock if key in owned}
+    if any((pin[0], pin[1]) not in owned or pin[2] not in line_ids for pin in pins):
+        raise ValidationFailed(_("A pinned pick names stock or a line that is not part of this run."))
     answer = solver.solve(
         stock,
         lines,
@@ -336,7 +351,7 @@ def accept_run(
 
     lines = {
         line.pk: line
-        for line in RequestLine.objects.select_for_update()
+        for line in RequestLine.objects.select_for_update(of=("self",))
         .filter(pk__in={pick["line"] for pick in chosen})
         .select_related("request", "item")
     }
@@ -422,7 +437,9 @@ def accept_run(
 def allocate(line: RequestLine, lot: Lot, site: Site, *, actor: Any, quantity: int) -> Allocation:
     """Allocate by hand: reserve units of a lot for a request line, with the same rules."""
     require(actor, lot.owner_id, Capability.MANAGE_SUPPLIES)
-    line = RequestLine.objects.select_for_update().select_related("request", "item").get(pk=line.pk)
+    line = (
+        RequestLine.objects.select_for_update(of=("self",)).select_related("request", "item").get(pk=line.pk)
+    )
     if line.request.status != RequestStatus.SUBMITTED:
         raise Conflict(_("Only submitted requests take allocations."), code="request_not_open")
     if not open_requests(actor).filter(pk=line.request_id).exists():
@@ -505,7 +522,9 @@ def _release(allocations: list[Allocation], actor: Any) -> int:
 def release(allocation: Allocation, *, actor: Any) -> Allocation:
     """Give back what an allocation still holds (the part not shipped)."""
     require(actor, allocation.lot.owner_id, Capability.MANAGE_SUPPLIES)
-    allocation = Allocation.objects.select_for_update().select_related("lot__owner").get(pk=allocation.pk)
+    allocation = (
+        Allocation.objects.select_for_update(of=("self",)).select_related("lot__owner").get(pk=allocation.pk)
+    )
     if allocation.released_at is not None:
         raise Conflict(_("This allocation is already released."), code="already_released")
     units = _release([allocation], actor)
@@ -523,7 +542,7 @@ def release_outstanding(request: SupplyRequest, *, actor: Any) -> int:
     """Release every open allocation of a request (when it is cancelled), owner by owner."""
     allocations = list(
         Allocation.objects.open()
-        .select_for_update()
+        .select_for_update(of=("self",))
         .filter(line__request=request)
         .select_related("lot__owner")
     )

@@ -782,8 +782,9 @@ def commit_import(
         raise ValidationFailed(
             _("Send either the file or the token of its dry run."), fields={"file": _("Send the file.")}
         )
-    # One import at a time per organisation: the second waits, then sees the first one's lots.
-    Organization.objects.select_for_update().filter(pk=organization.pk).first()
+    # One import at a time per organisation: the second waits, then sees the first one's lots. A
+    # no-key lock, so that movements (whose ledger rows point at the organisation) never wait on it.
+    Organization.objects.select_for_update(no_key=True).filter(pk=organization.pk).first()
     pending = None
     if token is not None:
         pending = read_token(token)

@@ -96,6 +96,15 @@ class Item(models.Model):
         return minimum_shelf_life_days(self.category)
 
 
+# Requests and shipments are planned at most this far ahead: later dates are typing mistakes, and
+# date arithmetic on them (expiry = arrival + shelf life) would overflow.
+PLANNING_HORIZON_DAYS = 3650
+
+
+def latest_planning_date(today: datetime.date) -> datetime.date:
+    return today + datetime.timedelta(days=PLANNING_HORIZON_DAYS)
+
+
 def minimum_shelf_life_days(category: str) -> int:
     """Days a lot of this category must still have before expiry when it arrives (WHO article 6)."""
     rules: dict[str, int] = settings.SUPPLIES_MIN_SHELF_LIFE_DAYS

@@ -47,6 +47,7 @@ from medmissions.supplies.models import (
     OfferLine,
     RequestLine,
     SupplyRequest,
+    latest_planning_date,
     minimum_shelf_life_days,
 )
 
@@ -192,7 +193,7 @@ def fulfilment(request_ids: Iterable[int]) -> dict[int, Fulfilment]:
 
 def _lock_request(request: SupplyRequest) -> SupplyRequest:
     return (
-        SupplyRequest.objects.select_for_update(of=("self",))
+        SupplyRequest.objects.select_for_update(of=("self",), no_key=True)
         .select_related("organization", "destination")
         .get(pk=request.pk)
     )
@@ -269,6 +270,8 @@ def _clean_request(
         errors["needed_by"] = _("Enter the date the supplies are needed by.")
     elif changed("needed_by", needed_by) and needed_by < timezone.localdate():
         errors["needed_by"] = _("The date the supplies are needed by cannot be in the past.")
+    elif changed("needed_by", needed_by) and needed_by > latest_planning_date(timezone.localdate()):
+        errors["needed_by"] = _("Plan at most ten years ahead.")
     priority = _priority(data.get("priority"))
     if priority is None:
         errors["priority"] = _("Choose a priority: 1 low, 2 normal, 3 high or 4 critical.")
@@ -929,7 +932,7 @@ def decide_offer(offer: DonationOffer, *, actor: Any, accept: bool, note: str = 
     request = None
     if offer.request_id is not None:
         # The request first, as cancelling and closing lock it before its offers.
-        request = SupplyRequest.objects.select_for_update().get(pk=offer.request_id)
+        request = SupplyRequest.objects.select_for_update(no_key=True).get(pk=offer.request_id)
     offer = _open_offer(offer)
     note = (note or "").strip()
     if not accept and not note:

@@ -53,6 +53,7 @@ from medmissions.supplies.models import (
     Shipment,
     ShipmentItem,
     StockBalance,
+    latest_planning_date,
 )
 
 MEDICINE_CATEGORIES = (ItemCategory.MEDICINE, ItemCategory.VACCINE)
@@ -285,6 +286,8 @@ def create_shipment(
         errors["planned_arrival"] = _("Enter the planned arrival date.")
     elif planned_arrival < timezone.localdate():
         errors["planned_arrival"] = _("The planned arrival cannot be in the past.")
+    elif planned_arrival > latest_planning_date(timezone.localdate()):
+        errors["planned_arrival"] = _("Plan at most ten years ahead.")
     if mission is not None and (
         not Mission.objects.visible_to(actor).filter(pk=mission.pk).exists()
         or not mission.partnership.parties.filter(organization=organization).exists()

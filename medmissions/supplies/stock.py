@@ -28,7 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from medmissions.audit.services import log_action, snapshot
-from medmissions.core.errors import NotAllowed, ValidationFailed
+from medmissions.core.errors import Conflict, NotAllowed, ValidationFailed
 from medmissions.organizations.access import Capability, can, require
 from medmissions.organizations.models import Organization
 from medmissions.sites.models import Site
@@ -195,7 +195,7 @@ def receive_lot(
         raise ValidationFailed(next(iter(errors.values())), fields=errors)
 
     existing = (
-        Lot.objects.select_for_update()
+        Lot.objects.select_for_update(no_key=True)
         .filter(
             owner=organization, item=item, lot_number__iexact=lot_number, donor=donor, origin__isnull=True
         )
@@ -319,6 +319,9 @@ def adjust(
             _("Enter how many units to add (positive) or remove (negative)."),
             fields={"change": _("Not zero.")},
         )
+    if abs(change) > MAX_QUANTITY:
+        message = _("Enter at most %(limit)s units in one movement.") % {"limit": f"{MAX_QUANTITY:,}"}
+        raise ValidationFailed(message, fields={"change": message})
     if reason not in AdjustmentReason.values:
         raise ValidationFailed(_("Choose the reason for the adjustment."), fields={"reason": _("Required.")})
     note = note.strip()
@@ -355,11 +358,31 @@ def write_off_expired(lot: Lot, site: Site, *, actor: Any, note: str = "") -> St
         raise ValidationFailed(
             _("Only expired lots are written off; this one is still in date."), code="lot_not_expired"
         )
+    from medmissions.supplies.choices import ShipmentStatus
+    from medmissions.supplies.models import Allocation, ShipmentItem
+
     balance = StockBalance.objects.select_for_update().filter(lot=lot, site=site).first()
     if balance is None or balance.on_hand == 0:
         raise ValidationFailed(
             _("There is nothing of this lot left at this site."), code="nothing_to_write_off"
         )
+    if ShipmentItem.objects.filter(
+        lot=lot, shipment__origin=site, shipment__status__in=[ShipmentStatus.PICKING, ShipmentStatus.PACKED]
+    ).exists():
+        raise Conflict(
+            _(
+                "Part of this lot is on a shipment being prepared; take it off the shipment before writing it off."
+            ),
+            code="on_shipment",
+        )
+    # Allocations of the expired units can no longer be honoured: they are released with the
+    # write-off, so that what they hold and what the balance reserves stay the same.
+    allocations = list(Allocation.objects.open().select_for_update(of=("self",)).filter(lot=lot, site=site))
+    now = timezone.now()
+    for allocation in allocations:
+        allocation.released_at = now
+        allocation.released_by = actor
+    Allocation.objects.bulk_update(allocations, ["released_at", "released_by"])
     movement = ledger.post(
         MovementKind.EXPIRY_WRITE_OFF,
         organization=lot.owner,
@@ -374,7 +397,12 @@ def write_off_expired(lot: Lot, site: Site, *, actor: Any, note: str = "") -> St
         actor=actor,
         organization=lot.owner,
         obj=lot,
-        data={"site": site.pk, "quantity": balance.on_hand, "transaction": movement.pk},
+        data={
+            "site": site.pk,
+            "quantity": balance.on_hand,
+            "transaction": movement.pk,
+            "allocations_released": [allocation.pk for allocation in allocations],
+        },
     )
     return movement
 
@@ -403,7 +431,7 @@ def hand_over(
     mission = _mission_for(actor, mission, recipient)
     occurred_on = _not_in_future(occurred_on or timezone.localdate())
     # Two hand-overs of one lot at once must not both create the host's copy of it.
-    Lot.objects.select_for_update().filter(pk=lot.pk).first()
+    Lot.objects.select_for_update(no_key=True).filter(pk=lot.pk).first()
     host_lot, _created = Lot.objects.get_or_create(
         origin=lot,
         owner=recipient,

@@ -24,6 +24,7 @@ from medmissions.supplies.access import (
     get_request_or_404,
     get_run_or_404,
     runs,
+    visible_allocations,
 )
 from medmissions.supplies.models import Allocation, AllocationRun, Lot, SupplyRequest
 
@@ -263,7 +264,11 @@ def discard(request, run_id: int):
 @paginate(PageNumberPagination, page_size=100)
 def list_allocations(request, request_id: int, include_released: bool = False):
     supply_request = get_request_or_404(request.user, request_id)
-    queryset = Allocation.objects.filter(line__request=supply_request).select_related("lot__item", "line")
+    queryset = (
+        visible_allocations(request.user)
+        .filter(line__request=supply_request)
+        .select_related("lot__item", "line")
+    )
     if not include_released:
         queryset = queryset.open()
     return MappedQuerySet(queryset.order_by("pk"), _allocation_out)

@@ -29,8 +29,9 @@ class RequestChoiceField(forms.ModelMultipleChoiceField):
 class RunForm(forms.Form):
     """Whose stock, which submitted requests, and from which of its sites."""
 
+    # Chosen with the page's "Stock of" selector, which also lists that organisation's warehouses.
     organization = forms.ModelChoiceField(
-        label=_("Stock of"), queryset=Organization.objects.none(), empty_label=None
+        label=_("Stock of"), queryset=Organization.objects.none(), empty_label=None, widget=forms.HiddenInput
     )
     requests = RequestChoiceField(
         label=_("Requests"),

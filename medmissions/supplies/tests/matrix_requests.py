@@ -152,7 +152,7 @@ ROWS = [
          args=DRAFT),
     html("POST", "supplies:request_edit",                  "302   302   403    403    404      login 403   403",
          args=DRAFT, data={"title": "Clinic medicines, revised", "destination": Ref("site.pk"),
-                           "needed_by": "2099-01-31", "priority": "3"}),
+                           "needed_by": _in_days(120).isoformat(), "priority": "3"}),
     html("POST", "supplies:request_add_line",              "302   302   403    403    404      login 403   403",
          args=DRAFT, data={"line-item": GLOVES, "line-quantity": "10"}),
     html("POST", "supplies:request_add_kit",               "302   302   403    403    404      login 403   403",

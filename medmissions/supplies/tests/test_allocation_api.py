@@ -96,3 +96,19 @@ def test_allocate_by_hand_and_release(api_client_for, users, warehouse, supply_r
     assert_api_error(
         post_json(client, f"/api/v1/supplies/allocations/{created.json()['id']}/release", {}), 409
     )
+
+
+def test_a_request_open_to_donors_does_not_show_others_the_lots_allocated_to_it(
+    api_client_for, users, warehouse, supply_request, stocked
+):
+    supply_request.open_to_donors = True
+    supply_request.save(update_fields=["open_to_donors"])
+    line = supply_request.lines.get(item__code__contains="amoxicillin")
+    made = allocation.allocate(line, stocked["late"], warehouse, actor=users["coordinator"], quantity=20)
+    address = f"/api/v1/supplies/allocations?request_id={supply_request.pk}"
+    assert api_client_for(users["outsider"]).get(address).json()["count"] == 0
+    assert api_client_for(users["host_member"]).get(address).json()["count"] == 1  # the receiving site
+    assert_api_error(
+        post_json(api_client_for(users["outsider"]), f"/api/v1/supplies/allocations/{made.pk}/release", {}),
+        404,
+    )

@@ -191,3 +191,64 @@ def test_cancelling_the_request_releases_its_allocations(users, warehouse, suppl
     assert supply_request.status == RequestStatus.CANCELLED
     assert _reserved(stocked["late"], warehouse) == 0
     assert ledger.mismatched_balances() == []
+
+
+def test_rerun_ignores_stock_of_other_organisations(
+    users, sending, other, supply_request, stocked, client_for
+):
+    from decimal import Decimal
+
+    from medmissions.sites.models import Site
+
+    store = Site.objects.create(name="Secret store", kind="warehouse", host_organization=other, country="KE")
+    foreign, _movement = stock.receive_lot(
+        actor=users["outsider"],
+        organization=other,
+        site=store,
+        item=stocked["late"].item,
+        lot_number="SECRET-1",
+        expiry_date=datetime.date(2029, 1, 1),
+        quantity=5,
+        source="procured",
+        unit_value=Decimal("1"),
+    )
+    run = allocation.propose(actor=users["coordinator"], organization=sending, requests=[supply_request])
+    again = allocation.rerun(run, actor=users["coordinator"], excluded_stock=[(foreign.pk, store.pk)])
+    assert again.inputs["excluded_stock"] == []
+    page = client_for(users["coordinator"]).get(again.get_absolute_url()).content.decode()
+    assert "SECRET-1" not in page and "Secret store" not in page
+
+
+def test_a_later_planned_arrival_is_what_the_shelf_life_is_checked_against(
+    users, sending, warehouse, supply_request, stocked
+):
+    # Arriving a year after the date needed: the early lot (June 2028) no longer has a year left.
+    run = allocation.propose(
+        actor=users["coordinator"],
+        organization=sending,
+        requests=[supply_request],
+        arrivals={supply_request.pk: datetime.date(2027, 9, 1)},
+    )
+    assert stocked["early"].pk not in {pick["lot"] for pick in run.result["picks"]}
+    allocation.accept_run(run, actor=users["coordinator"])
+    with pytest.raises(ValidationFailed):
+        allocation.propose(
+            actor=users["coordinator"],
+            organization=sending,
+            requests=[supply_request],
+            arrivals={supply_request.pk: datetime.date(2099, 1, 1)},
+        )
+
+
+def test_writing_off_an_expired_lot_releases_its_allocations(users, warehouse, supply_request, stocked):
+    from freezegun import freeze_time
+
+    line = supply_request.lines.get(item__code__contains="amoxicillin")
+    made = allocation.allocate(line, stocked["early"], warehouse, actor=users["coordinator"], quantity=100)
+    with freeze_time("2028-07-01"):
+        stock.write_off_expired(stocked["early"], warehouse, actor=users["coordinator"])
+    made.refresh_from_db()
+    assert made.released_at is not None and made.outstanding == 0
+    assert _reserved(stocked["early"], warehouse) == 0
+    assert ledger.mismatched_balances() == []
+    services.cancel_request(supply_request, actor=users["coordinator"], reason="Camp postponed")

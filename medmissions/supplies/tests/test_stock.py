@@ -395,3 +395,11 @@ class TestReading:
         assert numbers(expiring_within=30) == ["G-2"]
         assert numbers(expiring_within=19) == []
         assert numbers(expired=True) == []
+
+
+def test_an_adjustment_is_bounded(users, lot, warehouse):
+    for change in (10_000_001, -(10**19)):
+        with pytest.raises(ValidationFailed) as raised:
+            stock.adjust(lot, warehouse, actor=users["coordinator"], change=change, reason="recounted")
+        assert "change" in raised.value.fields
+    assert _on_hand(lot, warehouse) == (1000, 0)

@@ -165,12 +165,14 @@ def _run_context(run: AllocationRun, user: Any) -> dict[str, Any]:
                 "unmet": unmet.get(line_id),
             }
         )
+    kept_keys = [tuple(key) for key in run.inputs.get("excluded_stock", [])]
+    # Only the run's own organisation's lots are named (propose drops anything else).
+    kept_lots = Lot.objects.filter(owner_id=run.organization_id).in_bulk({key[0] for key in kept_keys})
+    kept_sites = Site.objects.in_bulk({key[1] for key in kept_keys})
     kept_out = [
-        {
-            "lot": Lot.objects.filter(pk=lot_id).select_related("item").first(),
-            "site": Site.objects.filter(pk=site_id).first(),
-        }
-        for lot_id, site_id in run.inputs.get("excluded_stock", [])
+        {"lot": kept_lots[lot_id], "site": kept_sites.get(site_id)}
+        for lot_id, site_id in kept_keys
+        if lot_id in kept_lots
     ]
     return {
         "run": run,
