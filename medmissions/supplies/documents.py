@@ -109,7 +109,7 @@ def _row(item: ShipmentItem) -> dict[str, Any]:
         "expiry_date": lot.expiry_date,
         "manufacturer": lot.manufacturer,
         "quantity": item.quantity,
-        "unit": catalogue_item.unit,
+        "unit": catalogue_item.unit_label,
         "cold_chain": catalogue_item.cold_chain,
     }
 
@@ -134,7 +134,7 @@ def packing_list_context(shipment: Shipment) -> dict[str, Any]:
         rows_by_parcel[item.parcel_id or 0].append(_row(item))
     units: dict[str, int] = defaultdict(int)
     for item in items:
-        units[item.lot.item.unit] += item.quantity
+        units[item.lot.item.unit_label] += item.quantity
     return {
         **_common(shipment),
         "parcels": [

@@ -95,6 +95,11 @@ class Item(models.Model):
     def minimum_shelf_life_days(self) -> int:
         return minimum_shelf_life_days(self.category)
 
+    @property
+    def unit_label(self) -> str:
+        """The unit of issue in the reader's language (seeded units are in the catalogue)."""
+        return gettext(self.unit)
+
 
 # Requests and shipments are planned at most this far ahead: later dates are typing mistakes, and
 # date arithmetic on them (expiry = arrival + shelf life) would overflow.
