@@ -31,9 +31,7 @@ same content was already imported for the organisation.
 from __future__ import annotations
 
 import datetime
-import hashlib
 import re
-import secrets
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -41,9 +39,6 @@ from decimal import Decimal, InvalidOperation
 from typing import IO, Any
 
 from django.conf import settings
-from django.core import signing
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -53,6 +48,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from medmissions.audit.models import AuditEntry
 from medmissions.audit.services import log_action
 from medmissions.core.errors import Conflict, DomainError, ValidationFailed
+from medmissions.lib import pending_uploads
 from medmissions.organizations.access import Capability, require
 from medmissions.organizations.models import Organization
 from medmissions.sites.models import Site
@@ -61,9 +57,7 @@ from medmissions.supplies.choices import LotSource
 from medmissions.supplies.models import Item, Lot
 from medmissions.volunteers.imports import XLSX_FORMAT, Table, read_table
 
-TOKEN_MAX_AGE_SECONDS = 24 * 3600
 TOKEN_SALT = "medmissions.supplies.imports"
-STORAGE_FOLDER = "imports"
 COMMITTED_ACTION = "supplies.import.committed"
 DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 WHOLE_NUMBER = re.compile(r"^\d+$")
@@ -72,9 +66,7 @@ DECIMAL_NUMBER = re.compile(r"^\d+(\.\d+)?$")
 CHUNK = 500
 
 
-def max_import_bytes() -> int:
-    """The largest file accepted (setting ``MAX_IMPORT_UPLOAD_BYTES``)."""
-    return int(getattr(settings, "MAX_IMPORT_UPLOAD_BYTES", 10 * 1024 * 1024))
+max_import_bytes = pending_uploads.max_upload_bytes
 
 
 def max_import_rows() -> int:
@@ -266,25 +258,12 @@ class ImportRejected(ValidationFailed):
 # --------------------------------------------------------------------------------------------
 
 
-def _file_error(message: str, code: str = "invalid_file") -> ValidationFailed:
-    return ValidationFailed(message, code=code, fields={"file": message})
+_file_error = pending_uploads.file_error
 
 
 def _read_upload(upload: IO[bytes]) -> bytes:
     """The upload's bytes, refusing an empty file or one over ``MAX_IMPORT_UPLOAD_BYTES``."""
-    limit = max_import_bytes()
-    upload.seek(0)
-    content = upload.read(limit + 1)
-    upload.seek(0)
-    if not content:
-        raise _file_error(_("The file is empty."), "empty_file")
-    if len(content) > limit:
-        raise _file_error(
-            _("The file is larger than %(limit)s MB; split it into several files.")
-            % {"limit": f"{limit / 1_048_576:g}"},
-            "file_too_large",
-        )
-    return content
+    return pending_uploads.read_upload(upload, max_bytes=max_import_bytes())
 
 
 def _read(content: bytes) -> Table:
@@ -672,52 +651,19 @@ class PendingImport:
     file_name: str
 
 
-def _sign(organization: Organization, path: str, analysis: Analysis) -> str:
-    return signing.dumps(
-        {
-            "organization": organization.pk,
-            "path": path,
-            "sha256": analysis.file_sha256,
-            "name": analysis.file_name,
-        },
-        salt=TOKEN_SALT,
-        compress=True,
+def read_token(token: str) -> PendingImport:
+    """The import a dry run's token names; ValidationFailed when it is forged or too old."""
+    pending = pending_uploads.read_token(token, salt=TOKEN_SALT, required=("organization",))
+    return PendingImport(
+        organization_id=int(pending.data["organization"]),
+        path=pending.path,
+        file_sha256=pending.file_sha256,
+        file_name=pending.file_name,
     )
 
 
-def read_token(token: str) -> PendingImport:
-    """The import a dry run's token names; ValidationFailed when it is forged or too old."""
-    try:
-        payload = signing.loads(token, salt=TOKEN_SALT, max_age=TOKEN_MAX_AGE_SECONDS)
-        return PendingImport(
-            organization_id=int(payload["organization"]),
-            path=str(payload["path"]),
-            file_sha256=str(payload["sha256"]),
-            file_name=str(payload["name"]),
-        )
-    except (signing.BadSignature, KeyError, TypeError, ValueError) as error:
-        raise ValidationFailed(
-            _("This import has expired or its link is damaged. Upload the file again."),
-            code="import_token_invalid",
-            fields={"token": _("Upload the file again.")},
-        ) from error
-
-
-def _purge_stale_files() -> None:
-    """Delete stored lot files whose token has expired (dry runs nobody committed)."""
-    limit = timezone.now() - datetime.timedelta(seconds=TOKEN_MAX_AGE_SECONDS)
-    try:
-        _folders, names = default_storage.listdir(STORAGE_FOLDER)
-        for name in names:
-            path = f"{STORAGE_FOLDER}/{name}"
-            if name.startswith("lots-") and default_storage.get_modified_time(path) < limit:
-                default_storage.delete(path)
-    except (OSError, NotImplementedError):
-        pass  # housekeeping only: a failure must not stop an import
-
-
 def _name_of(upload: Any) -> str:
-    return str(getattr(upload, "name", "") or "upload")[:200]
+    return pending_uploads.upload_name(upload)
 
 
 def dry_run(organization: Organization, *, actor: Any, upload: IO[bytes]) -> Analysis:
@@ -731,33 +677,23 @@ def dry_run(organization: Organization, *, actor: Any, upload: IO[bytes]) -> Ana
         actor=actor,
         table=table,
         file_name=_name_of(upload),
-        file_sha256=hashlib.sha256(content).hexdigest(),
+        file_sha256=pending_uploads.fingerprint(content),
     )
     if analysis.is_committable:
-        _purge_stale_files()
         extension = "xlsx" if table.file_format == XLSX_FORMAT else "csv"
-        path = default_storage.save(
-            f"{STORAGE_FOLDER}/lots-{secrets.token_hex(16)}.{extension}", ContentFile(content)
+        analysis.token = pending_uploads.keep(
+            content,
+            salt=TOKEN_SALT,
+            prefix="lots-",
+            extension=extension,
+            name=analysis.file_name,
+            data={"organization": organization.pk},
         )
-        analysis.token = _sign(organization, path, analysis)
     return analysis
 
 
 def _stored_content(pending: PendingImport) -> bytes:
-    try:
-        with default_storage.open(pending.path, "rb") as stored:
-            content: bytes = stored.read()
-    except (FileNotFoundError, OSError) as error:
-        raise ValidationFailed(
-            _("This import has already been committed or has expired. Upload the file again."),
-            code="import_token_invalid",
-            fields={"token": _("Upload the file again.")},
-        ) from error
-    if hashlib.sha256(content).hexdigest() != pending.file_sha256:
-        raise ValidationFailed(
-            _("The stored file was altered. Upload the file again."), code="import_token_invalid"
-        )
-    return content
+    return pending_uploads.stored_content(pending.path, pending.file_sha256)
 
 
 def _reject_at(analysis: Analysis, plan: LotPlan, error: DomainError) -> ImportRejected:
@@ -802,7 +738,7 @@ def commit_import(
         assert upload is not None
         content = _read_upload(upload)
         file_name = _name_of(upload)
-    file_sha256 = hashlib.sha256(content).hexdigest()
+    file_sha256 = pending_uploads.fingerprint(content)
     analysis = analyse(
         organization, actor=actor, table=_read(content), file_name=file_name, file_sha256=file_sha256
     )
@@ -848,8 +784,7 @@ def commit_import(
         },
     )
     if pending is not None:
-        path = pending.path
-        transaction.on_commit(lambda: default_storage.delete(path))
+        pending_uploads.discard_on_commit(pending.path)
     return ImportResult(
         rows=len(analysis.plans),
         lots_created=len(created),

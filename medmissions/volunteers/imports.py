@@ -38,10 +38,8 @@ from __future__ import annotations
 
 import csv
 import datetime
-import hashlib
 import io
 import re
-import secrets
 import warnings
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
@@ -49,13 +47,9 @@ from dataclasses import dataclass, field
 from typing import IO, Any, cast
 
 from django.conf import settings
-from django.core import signing
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import models, transaction
 from django.db.models import Prefetch
 from django.db.models.functions import Lower
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
@@ -64,6 +58,7 @@ from medmissions.audit.models import AuditEntry
 from medmissions.audit.services import log_action, snapshot
 from medmissions.core.errors import Conflict, DomainError, ValidationFailed
 from medmissions.core.models import Language
+from medmissions.lib import pending_uploads
 from medmissions.lib.uploads import XLSX, detect_content_type
 from medmissions.organizations.access import Capability, require
 from medmissions.organizations.models import Organization
@@ -86,9 +81,7 @@ MAX_IMPORT_ROWS = getattr(settings, "MAX_IMPORT_ROWS", 5000)
 # A 10 MB workbook can unpack to far more (a "zip bomb"); real ones stay well below this.
 MAX_UNPACKED_BYTES = 100 * 1024 * 1024
 # How long a dry run's token (and its stored file) stays usable.
-TOKEN_MAX_AGE_SECONDS = 24 * 3600
 TOKEN_SALT = "medmissions.volunteers.imports"
-STORAGE_FOLDER = "imports"
 
 IMPORTED_ACTION = "volunteers.person.imported"
 COMMITTED_ACTION = "volunteers.import.committed"
@@ -361,23 +354,11 @@ class Table:
     file_format: str
 
 
-def _file_error(message: str, code: str = "invalid_file") -> ValidationFailed:
-    return ValidationFailed(message, code=code, fields={"file": message})
+_file_error = pending_uploads.file_error
 
 
 def _read_upload(upload: IO[bytes]) -> bytes:
-    upload.seek(0)
-    content = upload.read(MAX_IMPORT_BYTES + 1)
-    upload.seek(0)
-    if not content:
-        raise _file_error(_("The file is empty."), "empty_file")
-    if len(content) > MAX_IMPORT_BYTES:
-        raise _file_error(
-            _("The file is larger than %(limit)d MB; split it into several files.")
-            % {"limit": MAX_IMPORT_BYTES // 1_048_576},
-            "file_too_large",
-        )
-    return content
+    return pending_uploads.read_upload(upload, max_bytes=MAX_IMPORT_BYTES)
 
 
 def _cell(value: Any) -> Any:
@@ -936,53 +917,29 @@ class PendingImport:
 
 
 def _sign(organization: Organization, path: str, analysis: Analysis) -> str:
-    return signing.dumps(
-        {
-            "organization": organization.pk,
-            "path": path,
-            "sha256": analysis.file_sha256,
-            "name": analysis.file_name,
-            "expected": analysis.expected(),
-        },
+    return pending_uploads.sign(
         salt=TOKEN_SALT,
-        compress=True,
+        path=path,
+        file_sha256=analysis.file_sha256,
+        name=analysis.file_name,
+        data={"organization": organization.pk, "expected": analysis.expected()},
     )
 
 
 def read_token(token: str) -> PendingImport:
     """The import a dry run's token names; ValidationFailed when it is forged or too old."""
-    try:
-        payload = signing.loads(token, salt=TOKEN_SALT, max_age=TOKEN_MAX_AGE_SECONDS)
-        return PendingImport(
-            organization_id=int(payload["organization"]),
-            path=str(payload["path"]),
-            file_sha256=str(payload["sha256"]),
-            file_name=str(payload["name"]),
-            expected=dict(payload["expected"]),
-        )
-    except (signing.BadSignature, KeyError, TypeError, ValueError) as error:
-        raise ValidationFailed(
-            _("This import has expired or its link is damaged. Upload the file again."),
-            code="import_token_invalid",
-            fields={"token": _("Upload the file again.")},
-        ) from error
-
-
-def _purge_stale_files() -> None:
-    """Delete stored import files whose token has expired (dry runs nobody committed)."""
-    limit = timezone.now() - datetime.timedelta(seconds=TOKEN_MAX_AGE_SECONDS)
-    try:
-        _folders, names = default_storage.listdir(STORAGE_FOLDER)
-        for name in names:
-            path = f"{STORAGE_FOLDER}/{name}"
-            if default_storage.get_modified_time(path) < limit:
-                default_storage.delete(path)
-    except (OSError, NotImplementedError):
-        pass  # housekeeping only: a failure must not stop an import
+    pending = pending_uploads.read_token(token, salt=TOKEN_SALT, required=("organization", "expected"))
+    return PendingImport(
+        organization_id=int(pending.data["organization"]),
+        path=pending.path,
+        file_sha256=pending.file_sha256,
+        file_name=pending.file_name,
+        expected=dict(pending.data["expected"]),
+    )
 
 
 def _name_of(upload: Any) -> str:
-    return str(getattr(upload, "name", "") or "upload")[:200]
+    return pending_uploads.upload_name(upload)
 
 
 def dry_run(organization: Organization, *, actor: User, upload: IO[bytes]) -> Analysis:
@@ -996,33 +953,17 @@ def dry_run(organization: Organization, *, actor: User, upload: IO[bytes]) -> An
         actor=actor,
         table=table,
         file_name=_name_of(upload),
-        file_sha256=hashlib.sha256(content).hexdigest(),
+        file_sha256=pending_uploads.fingerprint(content),
     )
     if analysis.is_committable:
-        _purge_stale_files()
         extension = "xlsx" if table.file_format == XLSX_FORMAT else "csv"
-        path = default_storage.save(
-            f"{STORAGE_FOLDER}/{secrets.token_hex(16)}.{extension}", ContentFile(content)
-        )
+        path = pending_uploads.store(content, prefix="", extension=extension)
         analysis.token = _sign(organization, path, analysis)
     return analysis
 
 
 def _stored_content(pending: PendingImport) -> bytes:
-    try:
-        with default_storage.open(pending.path, "rb") as stored:
-            content = stored.read()
-    except (FileNotFoundError, OSError) as error:
-        raise ValidationFailed(
-            _("This import has already been committed or has expired. Upload the file again."),
-            code="import_token_invalid",
-            fields={"token": _("Upload the file again.")},
-        ) from error
-    if hashlib.sha256(content).hexdigest() != pending.file_sha256:
-        raise ValidationFailed(
-            _("The stored file was altered. Upload the file again."), code="import_token_invalid"
-        )
-    return content
+    return pending_uploads.stored_content(pending.path, pending.file_sha256)
 
 
 @transaction.atomic
@@ -1063,7 +1004,7 @@ def commit_import(
         assert upload is not None
         content = _read_upload(upload)
         file_name = _name_of(upload)
-    file_sha256 = hashlib.sha256(content).hexdigest()
+    file_sha256 = pending_uploads.fingerprint(content)
     analysis = analyse(
         organization, actor=actor, table=read_table(content), file_name=file_name, file_sha256=file_sha256
     )
@@ -1103,8 +1044,7 @@ def commit_import(
         },
     )
     if pending is not None:
-        path = pending.path
-        transaction.on_commit(lambda: default_storage.delete(path))
+        pending_uploads.discard_on_commit(pending.path)
     return ImportResult(
         people_created=len(people),
         credentials_created=credentials_created,
