@@ -132,5 +132,10 @@ def _register_routers() -> None:
     for prefix, router, tags in supply_routes:
         api.add_router(prefix, router, tags=tags)
 
+    from medmissions.clinics.api import ROUTES as clinic_routes
+
+    for prefix, router, tags in clinic_routes:
+        api.add_router(prefix, router, tags=tags)
+
 
 _register_routers()

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "medmissions.missions",
     "medmissions.matching",
     "medmissions.supplies",
+    "medmissions.clinics",
 ]
 
 MIDDLEWARE = [
@@ -252,6 +253,8 @@ SUPPLIES_MAX_PARCEL_KG = env_int("SUPPLIES_MAX_PARCEL_KG", 50)
 # Bulk import of people: largest file and most rows per file.
 MAX_IMPORT_UPLOAD_BYTES = env_int("MAX_IMPORT_UPLOAD_BYTES", 10 * 1024 * 1024)
 MAX_IMPORT_ROWS = env_int("MAX_IMPORT_ROWS", 5000)
+# eDATA files of the WHO EMT Minimum Data Set: most consultations per file (a busy team's month).
+MAX_EDATA_IMPORT_ROWS = env_int("MAX_EDATA_IMPORT_ROWS", 20000)
 
 # Largest accepted uploads, in bytes.
 MAX_DOCUMENT_UPLOAD_BYTES = 10 * 1024 * 1024

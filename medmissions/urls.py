@@ -15,6 +15,7 @@ urlpatterns = [
     path("missions/", include("medmissions.missions.urls")),
     path("matching/", include("medmissions.matching.urls")),
     path("supplies/", include("medmissions.supplies.urls")),
+    path("clinics/", include("medmissions.clinics.urls")),
     path("api/v1/", api.urls),
     path("staff/admin/", admin.site.urls),
 ]

@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from medmissions.accounts.models import User
-from medmissions.core import demo_missions, demo_supplies, demo_volunteers
+from medmissions.core import demo_clinics, demo_missions, demo_supplies, demo_volunteers
 from medmissions.core.models import Language
 from medmissions.organizations import services as organization_services
 from medmissions.organizations.choices import OrganizationKind, Role
@@ -1619,6 +1619,8 @@ class DemoSummary:
     missions: int = 0
     lots: int = 0
     shipments: int = 0
+    clinic_teams: int = 0
+    consultations: int = 0
 
 
 def is_loaded() -> bool:
@@ -1899,6 +1901,10 @@ def build() -> DemoSummary:
     missions = demo_missions.build(people, organizations, today)
     # Supplies travel to the missions' sites: a network built without missions gets none.
     supplies = demo_supplies.build(people, organizations, today) if missions else {"lots": 0, "shipments": 0}
+    # The clinic teams are the missions' teams (and one registered by the coordination cell).
+    clinics = (
+        demo_clinics.build(people, organizations, today) if missions else {"teams": 0, "consultations": 0}
+    )
     return DemoSummary(
         organizations=len(organizations),
         people=len(people),
@@ -1910,6 +1916,8 @@ def build() -> DemoSummary:
         missions=len(missions),
         lots=supplies["lots"],
         shipments=supplies["shipments"],
+        clinic_teams=clinics["teams"],
+        consultations=clinics["consultations"],
     )
 
 
@@ -1988,6 +1996,13 @@ def format_logins(site_url: str) -> str:
         "    packed (packing list, certificate of donation, WHO checklist). “Allocate stock” runs the optimiser.",
         f"  A donor follows its goods: {email_for('dana.moreau')} (Harbourlight) → Supplies → Reports → Donations.",
         f"  Host confirms receipt: {email_for('amara.okello')} (Kica) → Supplies → Shipments → the partly received one.",
+        f"  Field clinics: {email_for('rachel.kim')} (Lamplight) → Clinics → “Lamplight maternal and newborn team”",
+        "    → Record consultations: type “4 f r e d Enter” for an adult woman with a respiratory infection; then",
+        "    Daily reports → today → Check and submit, and download the eDATA file.",
+        f"  Coordination cell: {email_for('irene.namono')} (Elgon Ridge) → Clinics → “Eastern and Northern Uganda",
+        "    floods 2026” → Coordination: every team's day, charts, who has not reported; a corrected report (v2).",
+        f"  Continuity of care: {email_for('peter.masaba')} (Elgon Ridge) → Clinics → Referrals and My follow-ups;",
+        "    “Elgon orthopaedic trauma week” cannot complete until its urgent follow-up is done or handed over.",
         f"  Platform staff: {email_for(STAFF_LOGIN)} → {site_url}/staff/admin/ (and verifying organisations).",
         "",
     ]

@@ -29,6 +29,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from medmissions.accounts.models import User
 from medmissions.audit.services import log_action, snapshot
@@ -842,6 +843,25 @@ def closeout_overview(mission: Mission, access: MissionAccess) -> CloseoutOvervi
                 ),
             )
         )
+    if mission.status in (MissionStatus.IN_FIELD, MissionStatus.CLOSING):
+        # Imported here: clinics depends on missions, not the other way round.
+        from medmissions.clinics.referrals import completion_blockers
+
+        open_follow_ups = completion_blockers(mission).count()
+        if open_follow_ups:
+            completion.append(
+                Blocker(
+                    "open_urgent_follow_ups",
+                    ngettext(
+                        "%(count)d follow-up of an urgent or emergency referral is still open: record its "
+                        "outcome or hand it over in the handover plan.",
+                        "%(count)d follow-ups of urgent or emergency referrals are still open: record their "
+                        "outcomes or hand them over in the handover plan.",
+                        open_follow_ups,
+                    )
+                    % {"count": open_follow_ups},
+                )
+            )
     evaluation_blockers: list[Blocker] = []
     if mission.status not in (MissionStatus.EVALUATED, MissionStatus.CANCELLED):
         for side in missing_evaluation_sides(mission, evaluations):

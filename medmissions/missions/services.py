@@ -607,7 +607,11 @@ def start_closing(mission: Mission, *, actor: User) -> Mission:
 
 @transaction.atomic
 def complete(mission: Mission, *, actor: User) -> Mission:
-    """Closing → completed; refused without a handover plan (continuity of care)."""
+    """Closing → completed; refused without a handover plan, and while follow-ups of the clinic
+    team's urgent or emergency referrals are open and not handed over (continuity of care)."""
+    # Imported here: the missions app does not depend on the clinics app at import time.
+    from medmissions.clinics.referrals import completion_blockers
+
     organization = _party_organization(mission, actor, Capability.MANAGE_MISSIONS)
     mission = _lock(mission)
     _refuse(
@@ -619,6 +623,19 @@ def complete(mission: Mission, *, actor: User) -> Mission:
         raise ValidationFailed(
             _("Write the handover plan first: the local lead, referral pathways and follow-up tasks."),
             code="no_handover_plan",
+        )
+    open_follow_ups = completion_blockers(mission).count()
+    if open_follow_ups:
+        raise ValidationFailed(
+            ngettext(
+                "%(count)d follow-up of an urgent or emergency referral is still open. Record its outcome, "
+                "or hand it over in the handover plan from its referral's page, before completing the mission.",
+                "%(count)d follow-ups of urgent or emergency referrals are still open. Record their outcomes, "
+                "or hand them over in the handover plan from their referrals' pages, before completing the mission.",
+                open_follow_ups,
+            )
+            % {"count": open_follow_ups},
+            code="open_urgent_follow_ups",
         )
     return _set_status(mission, actor=actor, organization=organization, target=MissionStatus.COMPLETED)
 

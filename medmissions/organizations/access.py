@@ -40,6 +40,7 @@ class Capability(StrEnum):
     EDIT_COUNTRY_REQUIREMENTS = "edit_country_requirements"
     MANAGE_MISSIONS = "manage_missions"
     MANAGE_SUPPLIES = "manage_supplies"
+    COORDINATE_RESPONSES = "coordinate_responses"
 
 
 _VIEWER = {Capability.VIEW}
@@ -51,6 +52,7 @@ _COORDINATOR = _MEMBER | {
     Capability.VET_VOLUNTEERS,
     Capability.MANAGE_MISSIONS,
     Capability.MANAGE_SUPPLIES,
+    Capability.COORDINATE_RESPONSES,
     # Only counts in a ministry or district health office, for its own country (volunteers.requirements).
     Capability.EDIT_COUNTRY_REQUIREMENTS,
 }
@@ -86,6 +88,9 @@ CAPABILITY_MESSAGES = {
     Capability.MANAGE_MISSIONS: gettext_lazy("Only coordinators and admins plan needs and missions."),
     Capability.MANAGE_SUPPLIES: gettext_lazy(
         "Only coordinators and admins receive, move, allocate and ship the organisation's stock."
+    ),
+    Capability.COORDINATE_RESPONSES: gettext_lazy(
+        "Only coordinators and admins of the coordinating organisation run a response, and only they see restricted items."
     ),
     Capability.EDIT_COUNTRY_REQUIREMENTS: gettext_lazy(
         "Only coordinators and admins of a ministry of health or district health office edit its country's requirements."

@@ -92,7 +92,8 @@ class Command(BaseCommand):
                         f"{summary.sites} sites, {summary.partnerships} partnerships, "
                         f"{summary.health_checks} health-check rounds, {summary.action_items} action items, "
                         f"{summary.volunteers} volunteer profiles, {summary.missions} missions, "
-                        f"{summary.lots} lots of supplies, {summary.shipments} shipments. "
+                        f"{summary.lots} lots of supplies, {summary.shipments} shipments, "
+                        f"{summary.clinic_teams} clinic teams with {summary.consultations} consultations. "
                         "Emails were suppressed while seeding."
                     ),
                 )
