@@ -5,6 +5,8 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 CONSTRAINTS := requirements/constraints.txt
+# pytest-xdist workers for `make test`: one per core by default; 0 runs in this process (pdb).
+PYTEST_WORKERS ?= auto
 
 .PHONY: run test lint format typecheck messages lock clean
 
@@ -26,7 +28,7 @@ run: $(VENV)/.installed-runtime
 	DEBUG=1 $(BIN)/medmissions runserver 127.0.0.1:8000
 
 test: $(VENV)/.installed-dev
-	DEBUG=1 $(BIN)/pytest $(PYTEST_ARGS)
+	DEBUG=1 $(BIN)/pytest --numprocesses $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
