@@ -20,7 +20,7 @@ import uuid
 from typing import Any
 
 from medmissions.accounts.models import User
-from medmissions.clinics import capture, dhis2, referrals, reports, responses
+from medmissions.clinics import capture, dhis2, follow_ups, referrals, reports, responses
 from medmissions.clinics.choices import ConsultationSource, ReferralStatus, ReferralUrgency
 from medmissions.clinics.models import Response, Team
 from medmissions.missions.choices import TeamType
@@ -340,38 +340,40 @@ def _refer(
     for consultation, (urgency, reason, answer, follow_up) in zip(
         referred, RED_CROSS_REFERRALS, strict=False
     ):
-        referral = referrals.refer(consultation, people["irene.namono"], main_campus, reason, urgency)
+        referral = referrals.refer(
+            consultation, actor=people["irene.namono"], facility=main_campus, reason=reason, urgency=urgency
+        )
         if answer is None:
             continue
         status, outcome = answer
-        referrals.respond(referral, facility_member, accept=True)
+        referrals.respond(referral, actor=facility_member, accept=True)
         if follow_up is not None:
             description, due_in, done = follow_up
-            task = referrals.add_follow_up(
+            task = follow_ups.add_follow_up(
                 referral,
-                facility_member,
-                description,
-                facility_member,
-                today + datetime.timedelta(days=max(due_in, 0)),
+                actor=facility_member,
+                description=description,
+                assignee=facility_member,
+                due_on=today + datetime.timedelta(days=max(due_in, 0)),
             )
             if done is not None:
-                referrals.update_follow_up(task, facility_member, "done", done)
+                follow_ups.update_follow_up(task, actor=facility_member, status="done", outcome=done)
         if status != ReferralStatus.ACCEPTED:
-            referrals.close(referral, facility_member, status, outcome)
+            referrals.close(referral, actor=facility_member, status=status, outcome=outcome)
     urgent = kestrel_team.consultations.filter(mds_39=True).order_by("reference").first()
     if urgent is not None:
         referral = referrals.refer(
             urgent,
-            people["priya.nair"],
-            main_campus,
-            "Displaced supracondylar fracture after reduction; needs review by Elgon's orthopaedic clinic.",
-            ReferralUrgency.URGENT,
+            actor=people["priya.nair"],
+            facility=main_campus,
+            reason="Displaced supracondylar fracture after reduction; needs review by Elgon's orthopaedic clinic.",
+            urgency=ReferralUrgency.URGENT,
         )
-        referrals.respond(referral, facility_member, accept=True)
-        referrals.add_follow_up(
+        referrals.respond(referral, actor=facility_member, accept=True)
+        follow_ups.add_follow_up(
             referral,
-            people["priya.nair"],
-            "Check the circulation and the plaster at the Tuesday orthopaedic clinic",
-            facility_member,
-            today + datetime.timedelta(days=5),
+            actor=people["priya.nair"],
+            description="Check the circulation and the plaster at the Tuesday orthopaedic clinic",
+            assignee=facility_member,
+            due_on=today + datetime.timedelta(days=5),
         )

@@ -845,7 +845,7 @@ def closeout_overview(mission: Mission, access: MissionAccess) -> CloseoutOvervi
         )
     if mission.status in (MissionStatus.IN_FIELD, MissionStatus.CLOSING):
         # Imported here: clinics depends on missions, not the other way round.
-        from medmissions.clinics.referrals import completion_blockers
+        from medmissions.clinics.follow_ups import completion_blockers
 
         open_follow_ups = completion_blockers(mission).count()
         if open_follow_ups:

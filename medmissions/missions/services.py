@@ -610,7 +610,7 @@ def complete(mission: Mission, *, actor: User) -> Mission:
     """Closing → completed; refused without a handover plan, and while follow-ups of the clinic
     team's urgent or emergency referrals are open and not handed over (continuity of care)."""
     # Imported here: the missions app does not depend on the clinics app at import time.
-    from medmissions.clinics.referrals import completion_blockers
+    from medmissions.clinics.follow_ups import completion_blockers
 
     organization = _party_organization(mission, actor, Capability.MANAGE_MISSIONS)
     mission = _lock(mission)

@@ -19,7 +19,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from medmissions.accounts.models import User
-from medmissions.clinics import referrals
+from medmissions.clinics import follow_ups, referrals
 from medmissions.clinics.access import TeamAccess, get_follow_up_or_404, get_referral_or_404
 from medmissions.clinics.models import Consultation, FollowUp, Referral, Team
 from medmissions.core.errors import ValidationFailed
@@ -175,7 +175,7 @@ def _follow_up_out(follow_up: FollowUp, today: datetime.date) -> dict[str, Any]:
         "due_on": follow_up.due_on,
         "status": follow_up.status,
         "outcome": follow_up.outcome,
-        "overdue": referrals.is_overdue(follow_up, today),
+        "overdue": follow_ups.is_overdue(follow_up, today),
         "handover_task": follow_up.handover_task_id,
         "last_reminded_on": follow_up.last_reminded_on,
         "created_at": follow_up.created_at,
@@ -206,7 +206,7 @@ def _referral_out(user: Any, referral: Referral) -> dict[str, Any]:
     referral = get_referral_or_404(user, referral.pk)
     summary = referrals.consultation_summary(referral, user)
     today = timezone.localdate()
-    follow_ups = referral.follow_ups.select_related("assignee").order_by("due_on", "pk")
+    referral_follow_ups = referral.follow_ups.select_related("assignee").order_by("due_on", "pk")
     return {
         **_list_out(referral),
         "reason": referral.reason,
@@ -224,7 +224,7 @@ def _referral_out(user: Any, referral: Referral) -> dict[str, Any]:
             "items": [number for number, _label in summary.items],
             "shows_restricted": summary.shows_restricted,
         },
-        "follow_ups": [_follow_up_out(follow_up, today) for follow_up in follow_ups],
+        "follow_ups": [_follow_up_out(follow_up, today) for follow_up in referral_follow_ups],
     }
 
 
@@ -360,7 +360,7 @@ def close_referral(request, referral_id: int, payload: CloseIn):
 def add_follow_up(request, referral_id: int, payload: FollowUpIn):
     referral = get_referral_or_404(request.user, referral_id)
     assignee = User.objects.filter(email__iexact=payload.assignee.strip()).first()
-    follow_up = referrals.add_follow_up(
+    follow_up = follow_ups.add_follow_up(
         referral,
         actor=request.user,
         description=payload.description,
@@ -382,7 +382,7 @@ def add_follow_up(request, referral_id: int, payload: FollowUpIn):
 @paginate(PageNumberPagination, page_size=50)
 def list_follow_ups(request, filters: Query[FollowUpFilters]):
     today = timezone.localdate()
-    queryset = referrals.follow_ups_for(request.user, filters.show, today)
+    queryset = follow_ups.follow_ups_for(request.user, filters.show, today)
     if filters.status:
         queryset = queryset.filter(status=filters.status)
     return MappedQuerySet(queryset, lambda follow_up: _follow_up_out(follow_up, today))
@@ -401,7 +401,7 @@ def get_follow_up(request, follow_up_id: int):
 def update_follow_up(request, follow_up_id: int, payload: FollowUpPatch):
     follow_up = get_follow_up_or_404(request.user, follow_up_id)
     data = payload.dict(exclude_unset=True)
-    follow_up = referrals.update_follow_up(
+    follow_up = follow_ups.update_follow_up(
         follow_up,
         actor=request.user,
         status=data.get("status") or follow_up.status,
@@ -416,7 +416,7 @@ def update_follow_up(request, follow_up_id: int, payload: FollowUpPatch):
     summary="Hand an open follow-up over as a task of the mission's handover plan (the mission's coordinators)",
 )
 def hand_over_follow_up(request, follow_up_id: int):
-    follow_up = referrals.hand_over(get_follow_up_or_404(request.user, follow_up_id), actor=request.user)
+    follow_up = follow_ups.hand_over(get_follow_up_or_404(request.user, follow_up_id), actor=request.user)
     return _follow_up_out(get_follow_up_or_404(request.user, follow_up.pk), timezone.localdate())
 
 

@@ -26,7 +26,7 @@ import datetime
 
 from django.utils import timezone
 
-from medmissions.clinics import capture, referrals, responses
+from medmissions.clinics import capture, follow_ups, referrals, responses
 from medmissions.clinics.choices import ReferralUrgency
 from medmissions.core.tests.test_permission_matrix import API_PREFIX, Ref, api, html
 from medmissions.missions import closeout
@@ -103,17 +103,21 @@ def _consultation(world, patient: str):
 
 def _referral(world, patient: str):
     return referrals.refer(
-        _consultation(world, patient), world.coordinator, world.site, REASON, ReferralUrgency.URGENT
+        _consultation(world, patient),
+        actor=world.coordinator,
+        facility=world.site,
+        reason=REASON,
+        urgency=ReferralUrgency.URGENT,
     )
 
 
 def _follow_up(world):
-    return referrals.add_follow_up(
+    return follow_ups.add_follow_up(
         world.referrals_accepted,
-        world.coordinator,
-        "Check the wound and the temperature.",
-        world.users["host_member"],
-        _in_days(7),
+        actor=world.coordinator,
+        description="Check the wound and the temperature.",
+        assignee=world.users["host_member"],
+        due_on=_in_days(7),
     )
 
 
@@ -133,7 +137,7 @@ WORLD = {
     "referrals_consultation": lambda world: _consultation(world, "MBL-P-0001"),
     "referrals_sent": lambda world: _referral(world, "MBL-P-0002"),
     "referrals_accepted": lambda world: referrals.respond(
-        _referral(world, "MBL-P-0003"), world.users["host_member"], accept=True
+        _referral(world, "MBL-P-0003"), actor=world.users["host_member"], accept=True
     ),
     "referrals_follow_up": _follow_up,
     "referrals_planned_follow_up": _planned_follow_up,

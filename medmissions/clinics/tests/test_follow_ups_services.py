@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from medmissions.clinics import referrals, responses
+from medmissions.clinics import follow_ups, referrals, responses
 from medmissions.clinics.choices import FollowUpStatus, ReferralStatus, ReferralUrgency
 from medmissions.clinics.tests.conftest import record
 from medmissions.clinics.tests.test_referrals_support import *  # noqa: F403
@@ -26,8 +26,12 @@ def test_the_team_assigns_host_staff_who_are_emailed(
 ):
     mailoutbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        follow_up = referrals.add_follow_up(
-            accepted, lead, "Check the wound on day 7.", users["host_member"], in_days(7)
+        follow_up = follow_ups.add_follow_up(
+            accepted,
+            actor=lead,
+            description="Check the wound on day 7.",
+            assignee=users["host_member"],
+            due_on=in_days(7),
         )
     assert (follow_up.status, follow_up.assignee, follow_up.created_by) == (
         "open",
@@ -40,45 +44,73 @@ def test_the_team_assigns_host_staff_who_are_emailed(
 
 
 def test_the_facilitys_coordinators_assign_follow_ups_but_its_members_do_not(to_tororo, users, tororo_nurse):
-    follow_up = referrals.add_follow_up(
-        to_tororo, users["outsider"], "Review on the ward.", tororo_nurse, in_days(1)
+    follow_up = follow_ups.add_follow_up(
+        to_tororo,
+        actor=users["outsider"],
+        description="Review on the ward.",
+        assignee=tororo_nurse,
+        due_on=in_days(1),
     )
     assert follow_up.assignee == tororo_nurse
     with pytest.raises(NotAllowed):
-        referrals.add_follow_up(to_tororo, tororo_nurse, "Review again.", tororo_nurse, in_days(2))
+        follow_ups.add_follow_up(
+            to_tororo,
+            actor=tororo_nurse,
+            description="Review again.",
+            assignee=tororo_nurse,
+            due_on=in_days(2),
+        )
 
 
 def test_viewers_do_not_assign_follow_ups(accepted, users):
     with pytest.raises(NotAllowed):
-        referrals.add_follow_up(accepted, users["viewer"], "Call.", users["host_member"], in_days(1))
+        follow_ups.add_follow_up(
+            accepted,
+            actor=users["viewer"],
+            description="Call.",
+            assignee=users["host_member"],
+            due_on=in_days(1),
+        )
 
 
 @pytest.mark.parametrize("assignee", ["member", "outsider", None])
 def test_the_assignee_is_a_member_of_the_facilitys_host(accepted, lead, users, assignee):
     with pytest.raises(ValidationFailed) as refused:
-        referrals.add_follow_up(accepted, lead, "Call.", users[assignee] if assignee else None, in_days(1))
+        follow_ups.add_follow_up(
+            accepted,
+            actor=lead,
+            description="Call.",
+            assignee=users[assignee] if assignee else None,
+            due_on=in_days(1),
+        )
     assert refused.value.code == "invalid_assignee" and "assignee" in refused.value.fields
 
 
 def test_the_due_date_is_today_or_later(accepted, lead, users):
     with pytest.raises(ValidationFailed) as refused:
-        referrals.add_follow_up(accepted, lead, "Call.", users["host_member"], in_days(-1))
+        follow_ups.add_follow_up(
+            accepted, actor=lead, description="Call.", assignee=users["host_member"], due_on=in_days(-1)
+        )
     assert refused.value.code == "due_in_past"
-    assert referrals.add_follow_up(
-        accepted, lead, "Call.", users["host_member"], in_days(0)
+    assert follow_ups.add_follow_up(
+        accepted, actor=lead, description="Call.", assignee=users["host_member"], due_on=in_days(0)
     ).due_on == in_days(0)
 
 
 def test_a_description_is_required(accepted, lead, users):
     with pytest.raises(ValidationFailed) as refused:
-        referrals.add_follow_up(accepted, lead, "", users["host_member"], in_days(1))
+        follow_ups.add_follow_up(
+            accepted, actor=lead, description="", assignee=users["host_member"], due_on=in_days(1)
+        )
     assert "description" in refused.value.fields
 
 
 def test_no_follow_ups_for_a_declined_referral(referral, lead, users):
-    referrals.respond(referral, users["host_member"], accept=False, note="No beds.")
+    referrals.respond(referral, actor=users["host_member"], accept=False, note="No beds.")
     with pytest.raises(Conflict) as refused:
-        referrals.add_follow_up(referral, lead, "Call.", users["host_member"], in_days(1))
+        follow_ups.add_follow_up(
+            referral, actor=lead, description="Call.", assignee=users["host_member"], due_on=in_days(1)
+        )
     assert refused.value.code == "referral_closed"
 
 
@@ -90,11 +122,13 @@ def test_the_assignee_records_the_outcome_and_the_lead_is_emailed(
 ):
     nurse = users["host_member"]
     with pytest.raises(ValidationFailed) as refused:
-        referrals.update_follow_up(follow_up, nurse, FollowUpStatus.DONE, "")
+        follow_ups.update_follow_up(follow_up, actor=nurse, status=FollowUpStatus.DONE, outcome="")
     assert "outcome" in refused.value.fields
     mailoutbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        referrals.update_follow_up(follow_up, nurse, FollowUpStatus.DONE, "Wound clean, no fever.")
+        follow_ups.update_follow_up(
+            follow_up, actor=nurse, status=FollowUpStatus.DONE, outcome="Wound clean, no fever."
+        )
     follow_up.refresh_from_db()
     assert follow_up.status == "done" and follow_up.closed_at is not None
     assert [message.to for message in mailoutbox] == [["coordinator@example.org"]]
@@ -103,10 +137,14 @@ def test_the_assignee_records_the_outcome_and_the_lead_is_emailed(
 
 def test_a_missed_follow_up_needs_an_outcome_and_a_reopened_one_is_open_again(follow_up, users):
     admin = users["host_admin"]  # a coordinator of the facility's host
-    referrals.update_follow_up(follow_up, admin, FollowUpStatus.MISSED, "Family moved away.")
+    follow_ups.update_follow_up(
+        follow_up, actor=admin, status=FollowUpStatus.MISSED, outcome="Family moved away."
+    )
     follow_up.refresh_from_db()
     assert follow_up.status == "missed" and follow_up.closed_at is not None
-    referrals.update_follow_up(follow_up, admin, FollowUpStatus.OPEN, "Found them in Tororo.")
+    follow_ups.update_follow_up(
+        follow_up, actor=admin, status=FollowUpStatus.OPEN, outcome="Found them in Tororo."
+    )
     follow_up.refresh_from_db()
     assert follow_up.status == "open" and follow_up.closed_at is None
 
@@ -114,27 +152,31 @@ def test_a_missed_follow_up_needs_an_outcome_and_a_reopened_one_is_open_again(fo
 @pytest.mark.parametrize("persona", ["coordinator", "admin", "member"])
 def test_only_the_assignee_and_the_facilitys_coordinators_update(follow_up, users, persona):
     with pytest.raises(NotAllowed):
-        referrals.update_follow_up(follow_up, users[persona], FollowUpStatus.DONE, "Done.")
+        follow_ups.update_follow_up(
+            follow_up, actor=users[persona], status=FollowUpStatus.DONE, outcome="Done."
+        )
 
 
 def test_follow_ups_of_a_cancelled_referral_stay_closed(referral, lead, users):
-    pending = referrals.add_follow_up(referral, lead, "Call.", users["host_member"], in_days(1))
-    referrals.close(referral, lead, ReferralStatus.CANCELLED)
+    pending = follow_ups.add_follow_up(
+        referral, actor=lead, description="Call.", assignee=users["host_member"], due_on=in_days(1)
+    )
+    referrals.close(referral, actor=lead, status=ReferralStatus.CANCELLED)
     with pytest.raises(Conflict) as refused:
-        referrals.update_follow_up(pending, users["host_member"], FollowUpStatus.OPEN)
+        follow_ups.update_follow_up(pending, actor=users["host_member"], status=FollowUpStatus.OPEN)
     assert refused.value.code == "referral_closed"
 
 
 def test_an_unknown_status_is_refused(follow_up, users):
     with pytest.raises(ValidationFailed):
-        referrals.update_follow_up(follow_up, users["host_member"], "forgotten")
+        follow_ups.update_follow_up(follow_up, actor=users["host_member"], status="forgotten")
 
 
 # Handing over ----------------------------------------------------------------------------------------------
 
 
 def test_a_mission_coordinator_hands_a_follow_up_over_in_the_handover_plan(follow_up, closing, lead):
-    referrals.hand_over(follow_up, lead)
+    follow_ups.hand_over(follow_up, actor=lead)
     follow_up.refresh_from_db()
     task = follow_up.handover_task
     assert isinstance(task, FollowUpTask) and task.handover_plan.mission == closing
@@ -143,13 +185,13 @@ def test_a_mission_coordinator_hands_a_follow_up_over_in_the_handover_plan(follo
     assert follow_up.due_on.isoformat() in task.description
     assert "Check the wound" in task.description
     with pytest.raises(Conflict) as refused:
-        referrals.hand_over(follow_up, lead)
+        follow_ups.hand_over(follow_up, actor=lead)
     assert refused.value.code == "already_handed_over"
 
 
 def test_handing_over_needs_the_handover_plan(follow_up, lead):
     with pytest.raises(Conflict) as refused:
-        referrals.hand_over(follow_up, lead)
+        follow_ups.hand_over(follow_up, actor=lead)
     assert refused.value.code == "no_handover_plan"
     assert "close-out tab" in refused.value.message
     assert not FollowUpTask.objects.exists()
@@ -158,17 +200,19 @@ def test_handing_over_needs_the_handover_plan(follow_up, lead):
 @pytest.mark.parametrize("persona", ["member", "viewer", "host_member"])
 def test_only_the_missions_coordinators_hand_over(follow_up, closing, users, persona):
     with pytest.raises(NotAllowed):
-        referrals.hand_over(follow_up, users[persona])
+        follow_ups.hand_over(follow_up, actor=users[persona])
 
 
 def test_host_coordinators_hand_over_too(follow_up, closing, users):
-    assert referrals.hand_over(follow_up, users["host_admin"]).handover_task is not None
+    assert follow_ups.hand_over(follow_up, actor=users["host_admin"]).handover_task is not None
 
 
 def test_a_closed_follow_up_is_not_handed_over(follow_up, closing, lead, users):
-    referrals.update_follow_up(follow_up, users["host_member"], FollowUpStatus.DONE, "Seen.")
+    follow_ups.update_follow_up(
+        follow_up, actor=users["host_member"], status=FollowUpStatus.DONE, outcome="Seen."
+    )
     with pytest.raises(Conflict) as refused:
-        referrals.hand_over(follow_up, lead)
+        follow_ups.hand_over(follow_up, actor=lead)
     assert refused.value.code == "follow_up_closed"
 
 
@@ -181,10 +225,14 @@ def test_a_team_without_a_mission_has_no_handover_plan(response, users, site):
         sites=[site],
     )
     patient = record(team, coordinator, site, items=(9, 39, 44), patient_reference="URC-12")
-    referral = referrals.refer(patient, coordinator, site, REASON, ReferralUrgency.EMERGENCY)
-    follow_up = referrals.add_follow_up(referral, coordinator, "Call.", users["host_member"], in_days(1))
+    referral = referrals.refer(
+        patient, actor=coordinator, facility=site, reason=REASON, urgency=ReferralUrgency.EMERGENCY
+    )
+    follow_up = follow_ups.add_follow_up(
+        referral, actor=coordinator, description="Call.", assignee=users["host_member"], due_on=in_days(1)
+    )
     with pytest.raises(Conflict) as refused:
-        referrals.hand_over(follow_up, coordinator)
+        follow_ups.hand_over(follow_up, actor=coordinator)
     assert refused.value.code == "no_mission"
 
 
@@ -192,7 +240,7 @@ def test_a_team_without_a_mission_has_no_handover_plan(response, users, site):
 
 
 def test_open_urgent_follow_ups_keep_the_mission_from_being_completed(follow_up, closing, lead):
-    assert list(referrals.completion_blockers(closing)) == [follow_up]
+    assert list(follow_ups.completion_blockers(closing)) == [follow_up]
     with pytest.raises(ValidationFailed) as refused:
         mission_services.complete(closing, actor=lead)
     assert refused.value.code == "open_urgent_follow_ups"
@@ -202,26 +250,38 @@ def test_open_urgent_follow_ups_keep_the_mission_from_being_completed(follow_up,
 
 
 def test_a_handed_over_follow_up_no_longer_blocks_completion(follow_up, closing, lead):
-    referrals.hand_over(follow_up, lead)
-    assert not referrals.completion_blockers(closing).exists()
+    follow_ups.hand_over(follow_up, actor=lead)
+    assert not follow_ups.completion_blockers(closing).exists()
     assert mission_services.complete(closing, actor=lead).status == MissionStatus.COMPLETED
 
 
 def test_a_done_follow_up_no_longer_blocks_completion(follow_up, closing, lead, users):
-    referrals.update_follow_up(follow_up, users["host_member"], FollowUpStatus.DONE, "Seen, all well.")
+    follow_ups.update_follow_up(
+        follow_up, actor=users["host_member"], status=FollowUpStatus.DONE, outcome="Seen, all well."
+    )
     assert mission_services.complete(closing, actor=lead).status == MissionStatus.COMPLETED
 
 
 def test_routine_referrals_do_not_block_completion(to_tororo, closing, lead, users, tororo_nurse):
-    referrals.add_follow_up(to_tororo, lead, "Review on the ward.", tororo_nurse, in_days(3))
-    assert not referrals.completion_blockers(closing).exists()
+    follow_ups.add_follow_up(
+        to_tororo, actor=lead, description="Review on the ward.", assignee=tororo_nurse, due_on=in_days(3)
+    )
+    assert not follow_ups.completion_blockers(closing).exists()
     assert mission_services.complete(closing, actor=lead).status == MissionStatus.COMPLETED
 
 
 def test_the_count_of_blocking_follow_ups_is_named(follow_up, closing, lead, users, team, site):
     other_patient = record(team, lead, site, items=(23, 39, 44), patient_reference="MBL-P-0060")
-    emergency = referrals.refer(other_patient, lead, site, "Bowel obstruction.", ReferralUrgency.EMERGENCY)
-    referrals.add_follow_up(emergency, lead, "Visit at home.", users["host_member"], in_days(4))
+    emergency = referrals.refer(
+        other_patient,
+        actor=lead,
+        facility=site,
+        reason="Bowel obstruction.",
+        urgency=ReferralUrgency.EMERGENCY,
+    )
+    follow_ups.add_follow_up(
+        emergency, actor=lead, description="Visit at home.", assignee=users["host_member"], due_on=in_days(4)
+    )
     with pytest.raises(ValidationFailed) as refused:
         mission_services.complete(closing, actor=lead)
     assert refused.value.message.startswith("2 follow-ups of urgent or emergency referrals are still open")
@@ -233,5 +293,5 @@ def test_the_close_out_tab_names_the_blocking_follow_ups(follow_up, closing, lea
 
     blockers = closeout_overview(closing, MissionAccess.of(lead, closing)).completion_blockers
     assert [blocker.code for blocker in blockers] == ["open_urgent_follow_ups"]
-    referrals.hand_over(follow_up, lead)
+    follow_ups.hand_over(follow_up, actor=lead)
     assert closeout_overview(closing, MissionAccess.of(lead, closing)).completion_blockers == []

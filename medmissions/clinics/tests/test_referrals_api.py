@@ -268,7 +268,9 @@ def test_handing_over_without_a_plan_is_a_409(api_client_for, users, follow_up):
 
 
 def test_rates_of_a_mission_and_of_a_partnership(api_client_for, users, accepted, to_tororo, field_mission):
-    referrals.close(accepted, users["host_member"], ReferralStatus.COMPLETED, "Discharged.")
+    referrals.close(
+        accepted, actor=users["host_member"], status=ReferralStatus.COMPLETED, outcome="Discharged."
+    )
     client = api_client_for(users["viewer"])
     body = client.get(f"{BASE}/rates", {"mission": field_mission.pk}).json()
     assert body == {

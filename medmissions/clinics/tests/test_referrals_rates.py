@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from medmissions.clinics import referrals
+from medmissions.clinics import follow_ups, referrals
 from medmissions.clinics.choices import ReferralStatus
 from medmissions.clinics.models import Referral
 from medmissions.clinics.tests.conftest import record
@@ -22,13 +22,15 @@ def five(team, lead, site, users):
     made = []
     for number in range(5):
         patient = record(team, lead, site, items=(9, 39, 44), patient_reference=f"MBL-R-{number}")
-        made.append(referrals.refer(patient, lead, site, REASON))
+        made.append(referrals.refer(patient, actor=lead, facility=site, reason=REASON))
     completed, declined, lost, _sent, cancelled = made
-    referrals.respond(completed, nurse, accept=True)
-    referrals.close(completed, nurse, ReferralStatus.COMPLETED, "Treated and discharged.")
-    referrals.respond(declined, nurse, accept=False, note="No beds.")
-    referrals.close(lost, nurse, ReferralStatus.LOST, "Never arrived.")
-    referrals.close(cancelled, lead, ReferralStatus.CANCELLED, "Stayed home.")
+    referrals.respond(completed, actor=nurse, accept=True)
+    referrals.close(
+        completed, actor=nurse, status=ReferralStatus.COMPLETED, outcome="Treated and discharged."
+    )
+    referrals.respond(declined, actor=nurse, accept=False, note="No beds.")
+    referrals.close(lost, actor=nurse, status=ReferralStatus.LOST, outcome="Never arrived.")
+    referrals.close(cancelled, actor=lead, status=ReferralStatus.CANCELLED, outcome="Stayed home.")
     return made
 
 
@@ -58,7 +60,9 @@ def test_a_mission_without_a_clinic_team_has_no_rate(mission):
 def test_follow_ups_do_not_count_their_referral_twice(five, team, lead, users):
     completed = five[0]
     for days in (1, 2, 3):
-        referrals.add_follow_up(completed, lead, "Review.", users["host_member"], in_days(days))
+        follow_ups.add_follow_up(
+            completed, actor=lead, description="Review.", assignee=users["host_member"], due_on=in_days(days)
+        )
     visible = Referral.objects.visible_to(users["host_member"])
     assert referrals.completion_rates_by_team(visible)[team.pk] == referrals.completion_rate(visible)
     assert referrals.completion_rate(visible).counted == 4

@@ -14,7 +14,7 @@ import datetime
 
 import pytest
 
-from medmissions.clinics import referrals
+from medmissions.clinics import follow_ups, referrals
 from medmissions.clinics.choices import ReferralUrgency
 from medmissions.clinics.tests.conftest import record, today
 from medmissions.conftest import make_user
@@ -70,18 +70,24 @@ def unticked(team, lead, site):
 
 @pytest.fixture
 def referral(consultation, lead, site):
-    return referrals.refer(consultation, lead, site, REASON, ReferralUrgency.URGENT)
+    return referrals.refer(
+        consultation, actor=lead, facility=site, reason=REASON, urgency=ReferralUrgency.URGENT
+    )
 
 
 @pytest.fixture
 def accepted(referral, users):
-    return referrals.respond(referral, users["host_member"], accept=True)
+    return referrals.respond(referral, actor=users["host_member"], accept=True)
 
 
 @pytest.fixture
 def follow_up(accepted, lead, users):
-    return referrals.add_follow_up(
-        accepted, lead, "Check the wound and the temperature.", users["host_member"], in_days(7)
+    return follow_ups.add_follow_up(
+        accepted,
+        actor=lead,
+        description="Check the wound and the temperature.",
+        assignee=users["host_member"],
+        due_on=in_days(7),
     )
 
 
@@ -103,7 +109,13 @@ def tororo_nurse(other):
 def to_tororo(team, lead, site, tororo):
     """A routine referral to the hospital of an organisation that is no party to the mission."""
     patient = record(team, lead, site, items=(24, 39, 45), patient_reference="MBL-P-0050")
-    return referrals.refer(patient, lead, tororo, "Needs a medical ward bed.", ReferralUrgency.ROUTINE)
+    return referrals.refer(
+        patient,
+        actor=lead,
+        facility=tororo,
+        reason="Needs a medical ward bed.",
+        urgency=ReferralUrgency.ROUTINE,
+    )
 
 
 @pytest.fixture
@@ -134,4 +146,4 @@ def test_facilities_are_every_site_in_the_teams_country(team, site, tororo, othe
 def test_host_staff_are_the_facility_hosts_members_not_its_viewers(site, host, users):
     viewer = make_user("host_viewer@example.org", "Host Viewer")
     Membership.objects.create(user=viewer, organization=host, role=Role.VIEWER)
-    assert set(referrals.facility_staff(site)) == {users["host_admin"], users["host_member"]}
+    assert set(follow_ups.facility_staff(site)) == {users["host_admin"], users["host_member"]}

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from medmissions.clinics import referrals, reports
+from medmissions.clinics import follow_ups, referrals, reports
 from medmissions.clinics.choices import FollowUpStatus, ReferralStatus
 from medmissions.clinics.models import FollowUp, Referral
 from medmissions.clinics.tests.test_referrals_support import *  # noqa: F403
@@ -28,7 +28,7 @@ def _messages(response):
 
 
 def test_the_list_shows_referrals_and_the_completion_rate_per_team(client_for, users, accepted, to_tororo):
-    referrals.close(accepted, users["host_member"], ReferralStatus.COMPLETED, "Treated.")
+    referrals.close(accepted, actor=users["host_member"], status=ReferralStatus.COMPLETED, outcome="Treated.")
     response = client_for(users["viewer"]).get(_url("referrals"))
     assert response.status_code == 200
     content = response.content.decode()
@@ -55,7 +55,7 @@ def test_the_filters(client_for, users, referral, to_tororo):
     client = client_for(users["coordinator"])
     content = client.get(_url("referrals"), {"urgency": "urgent"}).content.decode()
     assert "MBL-P-0042" in content and "MBL-P-0050" not in content
-    referrals.close(to_tororo, users["coordinator"], ReferralStatus.CANCELLED)
+    referrals.close(to_tororo, actor=users["coordinator"], status=ReferralStatus.CANCELLED)
     content = client.get(_url("referrals"), {"status": "open"}).content.decode()
     assert "MBL-P-0042" in content and "MBL-P-0050" not in content
     assert (
@@ -236,12 +236,18 @@ def test_viewers_may_not_add_follow_ups(client_for, users, accepted):
 
 def test_my_follow_ups_overdue_first(client_for, users, accepted, lead):
     nurse = users["host_member"]
-    later = referrals.add_follow_up(accepted, lead, "Remove the stitches.", nurse, in_days(9))
-    overdue = referrals.add_follow_up(accepted, lead, "Call the family.", nurse, in_days(0))
+    later = follow_ups.add_follow_up(
+        accepted, actor=lead, description="Remove the stitches.", assignee=nurse, due_on=in_days(9)
+    )
+    overdue = follow_ups.add_follow_up(
+        accepted, actor=lead, description="Call the family.", assignee=nurse, due_on=in_days(0)
+    )
     FollowUp.objects.filter(pk=overdue.pk).update(due_on=in_days(-2))
-    done = referrals.add_follow_up(accepted, lead, "Check the labs.", nurse, in_days(0))
+    done = follow_ups.add_follow_up(
+        accepted, actor=lead, description="Check the labs.", assignee=nurse, due_on=in_days(0)
+    )
     FollowUp.objects.filter(pk=done.pk).update(due_on=in_days(-5))
-    referrals.update_follow_up(done, nurse, FollowUpStatus.DONE, "Normal.")
+    follow_ups.update_follow_up(done, actor=nurse, status=FollowUpStatus.DONE, outcome="Normal.")
     content = client_for(nurse).get(_url("follow_ups")).content.decode()
     assert (
         content.index("Call the family.")
@@ -307,8 +313,12 @@ def test_handing_over_returns_to_the_close_out_tab_but_never_elsewhere(client_fo
     client = client_for(users["coordinator"])
     response = client.post(_url("follow_up_handover", follow_up.pk), {"next": tab})
     assert response["Location"] == tab
-    other = referrals.add_follow_up(
-        follow_up.referral, users["coordinator"], "Again.", users["host_member"], in_days(2)
+    other = follow_ups.add_follow_up(
+        follow_up.referral,
+        actor=users["coordinator"],
+        description="Again.",
+        assignee=users["host_member"],
+        due_on=in_days(2),
     )
     response = client.post(_url("follow_up_handover", other.pk), {"next": "https://evil.example.org/"})
     assert response["Location"] == _url("referral", other.referral_id)
@@ -359,7 +369,7 @@ def test_the_panel_offers_no_hand_over_to_members_and_is_hidden_from_outsiders(
 
 
 def test_the_panel_once_nothing_blocks(client_for, users, follow_up, closing):
-    referrals.hand_over(follow_up, users["coordinator"])
+    follow_ups.hand_over(follow_up, actor=users["coordinator"])
     content = client_for(users["coordinator"]).get(_url("mission_referrals", closing.pk)).content.decode()
     assert (
         "No open follow-up of an urgent or emergency referral keeps the mission from being completed."

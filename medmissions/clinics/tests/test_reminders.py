@@ -9,7 +9,7 @@ import io
 import pytest
 from django.core.management import call_command
 
-from medmissions.clinics import referrals
+from medmissions.clinics import follow_ups
 from medmissions.clinics.choices import FollowUpStatus
 from medmissions.clinics.models import FollowUp
 from medmissions.clinics.tests.test_referrals_support import *  # noqa: F403
@@ -24,18 +24,28 @@ def due(accepted, lead, users):
     done."""
     nurse = users["host_member"]
     made = {
-        "tomorrow": referrals.add_follow_up(accepted, lead, "Change the dressing.", nurse, in_days(1)),
-        "later": referrals.add_follow_up(accepted, lead, "Remove the stitches.", nurse, in_days(5)),
-        "soonest": referrals.add_follow_up(accepted, lead, "Call the family.", nurse, in_days(0)),
+        "tomorrow": follow_ups.add_follow_up(
+            accepted, actor=lead, description="Change the dressing.", assignee=nurse, due_on=in_days(1)
+        ),
+        "later": follow_ups.add_follow_up(
+            accepted, actor=lead, description="Remove the stitches.", assignee=nurse, due_on=in_days(5)
+        ),
+        "soonest": follow_ups.add_follow_up(
+            accepted, actor=lead, description="Call the family.", assignee=nurse, due_on=in_days(0)
+        ),
     }
-    finished = referrals.add_follow_up(accepted, lead, "Check the labs.", users["host_admin"], in_days(0))
-    referrals.update_follow_up(finished, users["host_admin"], FollowUpStatus.DONE, "Labs normal.")
+    finished = follow_ups.add_follow_up(
+        accepted, actor=lead, description="Check the labs.", assignee=users["host_admin"], due_on=in_days(0)
+    )
+    follow_ups.update_follow_up(
+        finished, actor=users["host_admin"], status=FollowUpStatus.DONE, outcome="Labs normal."
+    )
     return made
 
 
 def _run(django_capture_on_commit_callbacks, today):
     with django_capture_on_commit_callbacks(execute=True):
-        return referrals.send_reminders(today)
+        return follow_ups.send_reminders(today=today)
 
 
 def test_assignees_get_one_email_and_the_lead_a_digest_of_overdue_ones(
@@ -85,7 +95,7 @@ def test_nothing_is_due_far_ahead_and_closed_follow_ups_are_never_reminded(
     due, users, mailoutbox, django_capture_on_commit_callbacks
 ):
     for follow_up in due.values():
-        referrals.update_follow_up(follow_up, users["host_member"], FollowUpStatus.CANCELLED)
+        follow_ups.update_follow_up(follow_up, actor=users["host_member"], status=FollowUpStatus.CANCELLED)
     mailoutbox.clear()
     summary = _run(django_capture_on_commit_callbacks, in_days(10))
     assert summary.assignees_reminded == 0 and mailoutbox == []

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from medmissions.clinics import referrals
+from medmissions.clinics import follow_ups, referrals
 from medmissions.clinics.access import (
     TeamAccess,
     get_consultation_or_404,
@@ -96,7 +96,7 @@ def _follow_up_row(
     return {
         "follow_up": follow_up,
         "badge": FOLLOW_UP_BADGES[FollowUpStatus(follow_up.status)],
-        "overdue": referrals.is_overdue(follow_up, today),
+        "overdue": follow_ups.is_overdue(follow_up, today),
         "can_update": access is not None and access.can_update(follow_up),
         "can_hand_over": access is not None and access.can_hand_over(follow_up),
     }
@@ -204,7 +204,9 @@ def _detail(
 ) -> HttpResponse:
     access = referrals.ReferralAccess(request.user, referral)
     today = timezone.localdate()
-    follow_ups = referral.follow_ups.select_related("assignee", "handover_task").order_by("due_on", "pk")
+    referral_follow_ups = referral.follow_ups.select_related("assignee", "handover_task").order_by(
+        "due_on", "pk"
+    )
     closing = access.closing_statuses
     context: dict[str, Any] = {
         "referral": referral,
@@ -213,13 +215,13 @@ def _detail(
         "patient": referrals.patient_label(referral.consultation),
         "badge": REFERRAL_BADGES[ReferralStatus(referral.status)],
         "urgency_badge": URGENCY_BADGES[ReferralUrgency(referral.urgency)],
-        "follow_ups": [_follow_up_row(follow_up, access, today) for follow_up in follow_ups],
+        "follow_ups": [_follow_up_row(follow_up, access, today) for follow_up in referral_follow_ups],
         "team_view": access.team.can_view,
         "respond_form": forms.get("respond_form") or (RespondForm() if access.can_respond else None),
         "close_form": forms.get("close_form") or (CloseForm(statuses=closing) if closing else None),
         "follow_up_form": forms.get("follow_up_form")
         or (
-            FollowUpForm(staff=referrals.facility_staff(referral.facility))
+            FollowUpForm(staff=follow_ups.facility_staff(referral.facility))
             if access.can_add_follow_up
             else None
         ),
@@ -308,10 +310,10 @@ def follow_up_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             _("Only the referring team and the coordinators of %(host)s add follow-ups.")
             % {"host": referral.facility.host_organization.name}
         )
-    form = FollowUpForm(request.POST, staff=referrals.facility_staff(referral.facility))
+    form = FollowUpForm(request.POST, staff=follow_ups.facility_staff(referral.facility))
     if form.is_valid():
         try:
-            follow_up = referrals.add_follow_up(
+            follow_up = follow_ups.add_follow_up(
                 referral,
                 actor=request.user,
                 description=form.cleaned_data["description"],
@@ -341,7 +343,7 @@ def follow_up_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     tabs = FOLLOW_UP_TABS if coordinates else {"mine": FOLLOW_UP_TABS["mine"]}
     tab = _tab(request.GET.get("show"), tabs, "mine")
     today = timezone.localdate()
-    page = Paginator(referrals.follow_ups_for(request.user, tab, today), PAGE_SIZE).get_page(
+    page = Paginator(follow_ups.follow_ups_for(request.user, tab, today), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     return render(
@@ -401,7 +403,7 @@ def follow_up_update(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
     form = FollowUpUpdateForm(request.POST)
     if form.is_valid():
         try:
-            referrals.update_follow_up(
+            follow_ups.update_follow_up(
                 follow_up,
                 actor=request.user,
                 status=form.cleaned_data["status"],
@@ -428,7 +430,7 @@ def follow_up_handover(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
         back = reverse("clinics:referral", args=[follow_up.referral_id])
     try:
-        referrals.hand_over(follow_up, actor=request.user)
+        follow_ups.hand_over(follow_up, actor=request.user)
     except DomainError as error:
         _refuse_if_not_allowed(error)
         messages.error(request, error.message)
@@ -453,7 +455,7 @@ def mission_referrals(request: AuthenticatedHttpRequest, mission_pk: int) -> Htt
     mission_access.require_team()
     team = Team.objects.filter(mission=mission).first()
     today = timezone.localdate()
-    blockers = list(referrals.completion_blockers(mission)) if team is not None else []
+    blockers = list(follow_ups.completion_blockers(mission)) if team is not None else []
     context = {
         "mission": mission,
         "team": team,

@@ -3,7 +3,7 @@ or overdue, one email per host staff member per day, and a digest of the overdue
 referring team's lead.
 
 Meant for cron (daily, or more often: an assignee reminded today is not reminded again until
-tomorrow); see ``send_reminders`` in medmissions/clinics/referrals.py.
+tomorrow); see ``send_reminders`` in medmissions/clinics/follow_ups.py.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from medmissions.clinics import referrals
+from medmissions.clinics import follow_ups
 
 
 def _date(value: str) -> datetime.date:
@@ -27,7 +27,7 @@ def _date(value: str) -> datetime.date:
 class Command(BaseCommand):
     help = (
         "Email each host staff member one reminder of their open clinical follow-ups due within "
-        f"{referrals.REMINDER_DAYS} days or overdue, and each referring team's lead a digest of the "
+        f"{follow_ups.REMINDER_DAYS} days or overdue, and each referring team's lead a digest of the "
         "overdue ones. Safe to run from cron as often as you like: each assignee is reminded at most "
         "once a day."
     )
@@ -41,7 +41,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        summary = referrals.send_reminders(today=options["today"])
+        summary = follow_ups.send_reminders(today=options["today"])
         if options["verbosity"] >= 2:
             for line in summary.lines:
                 self.stdout.write(f"  {line}")
