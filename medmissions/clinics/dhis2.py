@@ -511,21 +511,48 @@ def report_data_value_set(report: DailyReport, *, version: int | None = None) ->
     }
 
 
-def clean_range(start: Any, end: Any) -> tuple[datetime.date, datetime.date]:
-    """The dates of a response export (``YYYY-MM-DD``, at most a year apart)."""
+def default_period(
+    response: Response, today: datetime.date | None = None
+) -> tuple[datetime.date, datetime.date]:
+    """This month up to today (where the response is), within the response's dates: what a
+    monthly DHIS2 sync sends."""
+    from medmissions.clinics.responses import response_today
+
+    today = today or response_today(response)
+    end = min(today, response.ends_on) if response.ends_on else today
+    start = max(response.starts_on, end.replace(day=1)) if response.starts_on <= end else end
+    return start, end
+
+
+def clean_range(
+    response: Response, start: Any = None, end: Any = None, *, today: datetime.date | None = None
+) -> tuple[datetime.date, datetime.date]:
+    """The dates of a response export (``YYYY-MM-DD``, at most a year apart). Without ``end`` it
+    ends today (or on the response's last day); without ``start`` it starts on the first of the
+    end's month (or on the response's first day)."""
     errors: dict[str, str] = {}
     dates: dict[str, datetime.date] = {}
     for name, value in (("start", start), ("end", end)):
+        if value in (None, ""):
+            continue
         if isinstance(value, datetime.date):
             dates[name] = value
             continue
         try:
-            dates[name] = datetime.date.fromisoformat(str(value or ""))
+            dates[name] = datetime.date.fromisoformat(str(value))
         except ValueError:
             errors[name] = _("Enter a date as YYYY-MM-DD.")
-    if not errors and dates["end"] < dates["start"]:
+    if errors:
+        raise ValidationFailed(next(iter(errors.values())), code="invalid_period", fields=errors)
+    default_end = default_period(response, today)[1]
+    if "end" not in dates:
+        dates["end"] = default_end
+    if "start" not in dates:
+        dates["start"] = max(response.starts_on, dates["end"].replace(day=1))
+        dates["start"] = min(dates["start"], dates["end"])
+    if dates["end"] < dates["start"]:
         errors["end"] = _("The end comes before the start.")
-    if not errors and (dates["end"] - dates["start"]).days >= MAX_EXPORT_DAYS:
+    elif (dates["end"] - dates["start"]).days >= MAX_EXPORT_DAYS:
         errors["end"] = _("Export at most %(count)s days at a time.") % {"count": MAX_EXPORT_DAYS}
     if errors:
         raise ValidationFailed(next(iter(errors.values())), code="invalid_period", fields=errors)

@@ -468,17 +468,25 @@ def team_for_mission(mission: Mission) -> Team | None:
     return Team.objects.filter(mission=mission).first()
 
 
-def today_for(team: Team) -> datetime.date:
-    """Today where the team works (the mission's time zone, or the response's for a team without a
-    mission), which capture pages and the coordination view's "today" use."""
+def today_in(zone_name: str) -> datetime.date:
+    """Today in the IANA time zone ``zone_name`` (UTC for an unknown one)."""
     import zoneinfo
 
-    if team.mission is not None:
-        zone_name = team.mission.time_zone
-    else:
-        zone_name = team.response.time_zone if team.response is not None else "UTC"
     try:
         zone: datetime.tzinfo = zoneinfo.ZoneInfo(zone_name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         zone = datetime.UTC
     return timezone.now().astimezone(zone).date()
+
+
+def today_for(team: Team) -> datetime.date:
+    """Today where the team works (the mission's time zone, or the response's for a team without a
+    mission), which capture pages and the coordination view's "today" use."""
+    if team.mission is not None:
+        return today_in(team.mission.time_zone)
+    return today_in(team.response.time_zone if team.response is not None else "UTC")
+
+
+def response_today(response: Response) -> datetime.date:
+    """Today where the response is (its time zone)."""
+    return today_in(response.time_zone)

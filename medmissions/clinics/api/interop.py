@@ -132,10 +132,14 @@ def report_dhis2(request, report_id: int, version: int | None = None):
     response=DataValueSetOut,
     exclude_none=True,
     summary="A response's submitted daily reports from start to end, DHIS2 bulk layout (coordinating organisation)",
+    description="Without `end` the period ends today (or on the response's last day); without `start` it "
+    "starts on the first of the end's month (or on the response's first day). At most 366 days.",
 )
-def response_dhis2(request, response_id: int, start: datetime.date, end: datetime.date):
+def response_dhis2(
+    request, response_id: int, start: datetime.date | None = None, end: datetime.date | None = None
+):
     response = get_coordinated_response_or_404(request.user, response_id)
-    start, end = dhis2.clean_range(start, end)
+    start, end = dhis2.clean_range(response, start, end)
     return dhis2.response_data_value_set(response, start, end)
 
 

@@ -101,8 +101,8 @@ def test_a_response_in_the_bulk_layout(api_client_for, users, submitted, respons
 @pytest.mark.parametrize(
     "query",
     [
-        "",
-        "?start=2026-01-01",
+        "?start=2026-13-01",
+        "?end=yesterday",
         "?start=2026-02-01&end=2026-01-01",
         "?start=2024-01-01&end=2026-01-01",
         "?start=x&end=y",
@@ -112,6 +112,17 @@ def test_the_response_period_is_checked(api_client_for, users, response, query):
     answer = api_client_for(users["host_member"]).get(f"{BASE}/responses/{response.pk}/dhis2{query}")
     assert answer.status_code == 400
     assert set(answer.json()["error"]) == {"code", "message", "fields"}
+
+
+def test_without_dates_the_response_export_covers_this_month_to_date(
+    api_client_for, users, response, submitted
+):
+    answer = api_client_for(users["host_member"]).get(f"{BASE}/responses/{response.pk}/dhis2")
+    assert answer.status_code == 200
+    # The fixture's response is in UTC, like the test's "today"; its report was recorded today.
+    assert dhis2.default_period(response) == (max(response.starts_on, today().replace(day=1)), today())
+    periods = {value["period"] for value in answer.json()["dataValues"]}
+    assert periods == {submitted.date.strftime("%Y%m%d")}
 
 
 @pytest.mark.parametrize("name", ["coordinator", "member", "outsider"])

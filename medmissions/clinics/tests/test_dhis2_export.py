@@ -3,6 +3,7 @@ bulk layout of a response over a period, default and mapped codes, and what is r
 
 from __future__ import annotations
 
+import datetime
 import json
 import re
 
@@ -254,16 +255,38 @@ def test_an_empty_period_exports_no_values(response, mapped):
 @pytest.mark.parametrize(
     ("start", "end", "field"),
     [
-        ("", "2026-01-02", "start"),
+        ("x", "2026-01-02", "start"),
         ("2026-01-02", "2026-13-01", "end"),
         ("2026-02-01", "2026-01-01", "end"),
         ("2025-01-01", "2026-01-02", "end"),
+        ("2024-01-01", "", "end"),
     ],
 )
-def test_the_period_must_be_real_dates_in_order_and_at_most_a_year(start, end, field):
+def test_the_period_must_be_real_dates_in_order_and_at_most_a_year(response, start, end, field):
     with pytest.raises(ValidationFailed) as raised:
-        dhis2.clean_range(start, end)
+        dhis2.clean_range(response, start, end, today=datetime.date(2026, 11, 22))
     assert field in raised.value.fields
+
+
+def test_a_period_left_out_is_this_month_to_date_within_the_response(response):
+    response.starts_on = datetime.date(2026, 10, 20)
+    response.ends_on = None
+    on = datetime.date(2026, 11, 22)
+    assert dhis2.clean_range(response, today=on) == (datetime.date(2026, 11, 1), on)
+    # Early in the month of the response's start, it starts with the response.
+    assert dhis2.clean_range(response, today=datetime.date(2026, 10, 25)) == (
+        datetime.date(2026, 10, 20),
+        datetime.date(2026, 10, 25),
+    )
+    # A response that has ended: its last month.
+    response.ends_on = datetime.date(2026, 11, 10)
+    assert dhis2.clean_range(response, today=on) == (datetime.date(2026, 11, 1), datetime.date(2026, 11, 10))
+    # Only the end given: from the first of its month; only the start given: up to today.
+    assert dhis2.clean_range(response, end="2026-11-05", today=on)[0] == datetime.date(2026, 11, 1)
+    assert dhis2.clean_range(response, start="2026-10-21", today=on) == (
+        datetime.date(2026, 10, 21),
+        datetime.date(2026, 11, 10),
+    )
 
 
 def test_a_report_of_a_team_outside_any_response_cannot_be_mapped(team, users, site, mapped):

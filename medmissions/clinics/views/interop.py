@@ -21,7 +21,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -97,9 +96,10 @@ def report_dhis2(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @_json_errors
 def response_dhis2_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    """The response's submitted daily reports from ``?start=`` to ``?end=`` in DHIS2's bulk shape."""
+    """The response's submitted daily reports from ``?start=`` to ``?end=`` in DHIS2's bulk shape
+    (this month to date when they are left out)."""
     response = get_coordinated_response_or_404(request.user, pk)
-    start, end = dhis2.clean_range(request.GET.get("start"), request.GET.get("end"))
+    start, end = dhis2.clean_range(response, request.GET.get("start"), request.GET.get("end"))
     payload = dhis2.response_data_value_set(response, start, end)
     name = slugify(response.name) or "response"
     return _json_file(payload, f"mds-{name}-{start.isoformat()}-{end.isoformat()}.dhis2.json")
@@ -134,9 +134,7 @@ def response_dhis2(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("DHIS2 codes saved."))
             return redirect(reverse("clinics:response_dhis2", args=[response.pk]))
-    today = timezone.localdate()
-    end = min(today, response.ends_on) if response.ends_on else today
-    start = max(response.starts_on, end.replace(day=1)) if response.starts_on <= end else end
+    start, end = dhis2.default_period(response)
     export_form = ExportPeriodForm(start=start, end=end)
     return render(
         request,
