@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from medmissions.accounts.models import User
 from medmissions.audit.services import log_action, snapshot
-from medmissions.clinics.access import audit_organization, is_facility_member
+from medmissions.clinics.access import audit_organization
 from medmissions.clinics.choices import URGENT_REFERRALS, FollowUpStatus
 from medmissions.clinics.models import FollowUp, Referral
 from medmissions.clinics.referrals import (
@@ -128,6 +128,30 @@ def completion_blockers(mission: Mission) -> QuerySet[FollowUp]:
     )
 
 
+# Permission checks (the services and the pages that offer them) ---------------------------------------
+
+
+def check_may_add(actor: Any, referral: Referral) -> ReferralAccess:
+    access = ReferralAccess(actor, referral)
+    if not access.may_add_follow_ups:
+        raise NotAllowed(
+            _("Only the referring team and the coordinators of %(host)s add follow-ups.")
+            % {"host": referral.facility.host_organization.name}
+        )
+    return access
+
+
+def check_may_update(actor: Any, follow_up: FollowUp) -> None:
+    referral = follow_up.referral
+    if not ReferralAccess(actor, referral).may_update(follow_up):
+        raise NotAllowed(
+            _(
+                "Only the host staff member it is assigned to and the coordinators of %(host)s update a follow-up."
+            )
+            % {"host": referral.facility.host_organization.name}
+        )
+
+
 # Follow-ups -------------------------------------------------------------------------------------------------
 
 
@@ -136,12 +160,7 @@ def add_follow_up(
     referral: Referral, *, actor: User, description: str, assignee: User | None, due_on: Any
 ) -> FollowUp:
     """Assign a follow-up of the referred patient to a member of the facility's host organisation."""
-    access = ReferralAccess(actor, referral)
-    if not access.may_add_follow_ups:
-        raise NotAllowed(
-            _("Only the referring team and the coordinators of %(host)s add follow-ups.")
-            % {"host": referral.facility.host_organization.name}
-        )
+    access = check_may_add(actor, referral)
     referral = lock_referral(referral)
     if referral.status not in FOLLOW_UP_REFERRAL_STATUSES:
         raise Conflict(
@@ -193,17 +212,7 @@ def add_follow_up(
 def update_follow_up(follow_up: FollowUp, *, actor: User, status: str, outcome: str = "") -> FollowUp:
     """The assignee or the facility's coordinators record the follow-up's status and outcome; the
     team lead is told once it is done or missed."""
-    referral = follow_up.referral
-    if not (
-        follow_up.assignee_id == actor.pk
-        or is_facility_member(actor, referral, Capability.COORDINATE_RESPONSES)
-    ):
-        raise NotAllowed(
-            _(
-                "Only the host staff member it is assigned to and the coordinators of %(host)s update a follow-up."
-            )
-            % {"host": referral.facility.host_organization.name}
-        )
+    check_may_update(actor, follow_up)
     follow_up = _lock_follow_up(follow_up)
     referral = follow_up.referral
     if referral.status in ABANDONED_STATUSES:

@@ -205,10 +205,13 @@ class ReferralAccess:
     def can_add_follow_up(self) -> bool:
         return self.may_add_follow_ups and self.referral.status in FOLLOW_UP_REFERRAL_STATUSES
 
+    def may_update(self, follow_up: FollowUp) -> bool:
+        """Whether the user records follow-ups like this one at all (the assignee, the facility's
+        coordinators); ``can_update`` adds whether it can be updated now."""
+        return follow_up.assignee_id == getattr(self.user, "pk", None) or self.is_facility_coordinator
+
     def can_update(self, follow_up: FollowUp) -> bool:
-        return (
-            follow_up.assignee_id == getattr(self.user, "pk", None) or self.is_facility_coordinator
-        ) and self.referral.status not in ABANDONED_STATUSES
+        return self.may_update(follow_up) and self.referral.status not in ABANDONED_STATUSES
 
     @cached_property
     def can_manage_mission(self) -> bool:
@@ -380,6 +383,22 @@ def email_context(referral: Referral, actor: User | None, **extra: Any) -> dict[
     }
 
 
+# Permission checks (the services and the pages that offer them) ---------------------------------------
+
+
+def check_may_refer(actor: Any, team: Team) -> None:
+    if not TeamAccess.of(actor, team).can_capture:
+        raise NotAllowed(_("Only the team and its organisations' members refer patients."))
+
+
+def check_may_respond(actor: Any, referral: Referral) -> None:
+    if not is_facility_member(actor, referral, Capability.CONTRIBUTE):
+        raise NotAllowed(
+            _("Only members of %(host)s answer referrals to %(facility)s.")
+            % {"host": referral.facility.host_organization.name, "facility": referral.facility.name}
+        )
+
+
 # Referring -------------------------------------------------------------------------------------------------
 
 
@@ -396,8 +415,7 @@ def refer(
     from medmissions.clinics.capture import CAPTURE_STATUSES, update_consultation
 
     team = consultation.team
-    if not TeamAccess.of(actor, team).can_capture:
-        raise NotAllowed(_("Only the team and its organisations' members refer patients."))
+    check_may_refer(actor, team)
     reason = clean_text(reason, "reason", required=_("Say why the patient is referred."))
     if urgency not in ReferralUrgency.values:
         message = _("Choose routine, urgent or emergency.")
@@ -461,11 +479,7 @@ def refer(
 @transaction.atomic
 def respond(referral: Referral, *, actor: User, accept: bool, note: str = "") -> Referral:
     """The facility accepts the referral, or declines it with a reason; the team lead is told."""
-    if not is_facility_member(actor, referral, Capability.CONTRIBUTE):
-        raise NotAllowed(
-            _("Only members of %(host)s answer referrals to %(facility)s.")
-            % {"host": referral.facility.host_organization.name, "facility": referral.facility.name}
-        )
+    check_may_respond(actor, referral)
     referral = lock_referral(referral)
     if referral.status != ReferralStatus.SENT:
         raise Conflict(

@@ -49,6 +49,13 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+def refuse_if_not_allowed(error: DomainError) -> None:
+    """Re-raise ``error`` when it is a ``NotAllowed``: in HTML views a role too low is a 403 page
+    with the reason (core.middleware), never a message on a form or a redirect."""
+    if isinstance(error, NotAllowed):
+        raise error
+
+
 def apply_to_form(form: Any, error: DomainError) -> None:
     """Show a domain error on a Django form: field messages on their fields, the rest on top."""
     placed = False

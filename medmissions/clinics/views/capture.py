@@ -42,7 +42,13 @@ from medmissions.clinics.choices import AgeGroup, SexCode
 from medmissions.clinics.forms.capture import ConsultationForm, DayForm, DeleteForm, tick_items
 from medmissions.clinics.models import Consultation, DailyReport, ItemLabel, Team
 from medmissions.clinics.responses import item_labels, today_for
-from medmissions.core.errors import DomainError, NotAllowed, ValidationFailed, apply_to_form
+from medmissions.core.errors import (
+    DomainError,
+    NotAllowed,
+    ValidationFailed,
+    apply_to_form,
+    refuse_if_not_allowed,
+)
 from medmissions.lib.typing import AuthenticatedHttpRequest
 from medmissions.sites.models import Site
 
@@ -63,12 +69,6 @@ UNDO_REASON = gettext_lazy("Undone on the capture page right after recording.")
 
 
 # Helpers ----------------------------------------------------------------------------------------
-
-
-def _refuse_if_not_allowed(error: DomainError) -> None:
-    """A role too low is a 403 page with the reason, never a message on the form."""
-    if isinstance(error, NotAllowed):
-        raise error
 
 
 def _require_capture(access: TeamAccess) -> None:
@@ -348,7 +348,7 @@ def team_capture(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         try:
             recorded = capture.record_consultation(team, actor=request.user, data=form.service_data())
         except DomainError as error:
-            _refuse_if_not_allowed(error)
+            refuse_if_not_allowed(error)
             apply_to_form(form, error)
         else:
             consultation = recorded.consultation
@@ -499,7 +499,7 @@ def consultation_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
         try:
             recorded = capture.update_consultation(consultation, actor=request.user, data=data)
         except DomainError as error:
-            _refuse_if_not_allowed(error)
+            refuse_if_not_allowed(error)
             apply_to_form(form, error)
         else:
             messages.success(
@@ -540,7 +540,7 @@ def consultation_delete(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
         try:
             capture.delete_consultation(consultation, actor=request.user, reason=form.cleaned_data["reason"])
         except DomainError as error:
-            _refuse_if_not_allowed(error)
+            refuse_if_not_allowed(error)
             if from_capture:
                 return _capture_after_delete(
                     request, team, access, report, Status(kind="error", message=error.message)

@@ -23,7 +23,7 @@ from medmissions.clinics.access import TeamAccess, get_report_or_404, get_team_o
 from medmissions.clinics.forms.edata import ImportCommitForm, ImportUploadForm, PeriodForm
 from medmissions.clinics.models import Team
 from medmissions.clinics.responses import today_for
-from medmissions.core.errors import DomainError, NotAllowed, apply_to_form
+from medmissions.core.errors import DomainError, NotAllowed, apply_to_form, refuse_if_not_allowed
 from medmissions.lib.typing import AuthenticatedHttpRequest
 
 RECENT_IMPORTS = 10
@@ -77,8 +77,7 @@ def _commit(request: AuthenticatedHttpRequest, team: Team) -> HttpResponse:
         messages.error(request, error.message)
         return _render_analysis(request, team, error.analysis)
     except DomainError as error:
-        if isinstance(error, NotAllowed):
-            raise
+        refuse_if_not_allowed(error)
         messages.error(request, error.message)
         return redirect("clinics:team_import", pk=team.pk)
     messages.success(
@@ -107,8 +106,7 @@ def team_import(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         try:
             analysis = edata.dry_run(team, actor=request.user, upload=form.cleaned_data["file"])
         except DomainError as error:
-            if isinstance(error, NotAllowed):
-                raise
+            refuse_if_not_allowed(error)
             apply_to_form(form, error)
         else:
             return _render_analysis(request, team, analysis)

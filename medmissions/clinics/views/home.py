@@ -27,7 +27,7 @@ from medmissions.clinics.choices import ResponseStatus
 from medmissions.clinics.forms.coordination import ItemLabelsForm, ResponseForm, TeamForm
 from medmissions.clinics.models import Response, Team
 from medmissions.clinics.views.coordination import teams_with_sites, today_by_site
-from medmissions.core.errors import DomainError, NotAllowed, apply_to_form
+from medmissions.core.errors import DomainError, NotAllowed, apply_to_form, refuse_if_not_allowed
 from medmissions.lib.typing import AuthenticatedHttpRequest
 from medmissions.missions.access import MissionAccess, get_mission_or_404
 from medmissions.missions.choices import TeamType
@@ -40,12 +40,6 @@ from medmissions.sites.models import Site
 PAGE_SIZE = 25
 HOME_TEAMS = 50
 RESPONSE_BADGES = {ResponseStatus.ACTIVE: "active", ResponseStatus.CLOSED: "closed"}
-
-
-def _refuse_if_not_allowed(error: DomainError) -> None:
-    """A role too low is a 403 page with the reason, never a message on a form."""
-    if isinstance(error, NotAllowed):
-        raise error
 
 
 def _coordinating_organizations(user: User) -> Any:
@@ -146,7 +140,7 @@ def response_create(request: AuthenticatedHttpRequest) -> HttpResponse:
                 actor=request.user, organization=form.cleaned_data["organization"], data=form.service_data()
             )
         except DomainError as error:
-            _refuse_if_not_allowed(error)
+            refuse_if_not_allowed(error)
             apply_to_form(form, error)
         else:
             messages.success(
@@ -206,7 +200,7 @@ def response_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         try:
             responses.update_response(response, actor=request.user, data=form.service_data())
         except DomainError as error:
-            _refuse_if_not_allowed(error)
+            refuse_if_not_allowed(error)
             apply_to_form(form, error)
         else:
             messages.success(request, _("Changes saved."))
@@ -231,7 +225,7 @@ def response_labels(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         try:
             responses.set_item_labels(response, actor=request.user, labels=form.labels())
         except DomainError as error:
-            _refuse_if_not_allowed(error)
+            refuse_if_not_allowed(error)
             form.apply_error(error.fields, error.message)
         else:
             messages.success(request, _("Labels saved. Daily reports submitted from now on carry them."))
@@ -261,7 +255,7 @@ def response_team_register(request: AuthenticatedHttpRequest, pk: int) -> HttpRe
                 response, actor=request.user, data=form.service_data(), sites=list(form.cleaned_data["sites"])
             )
         except DomainError as error:
-            _refuse_if_not_allowed(error)
+            refuse_if_not_allowed(error)
             apply_to_form(form, error)
         else:
             messages.success(
@@ -335,7 +329,7 @@ def mission_team_open(request: AuthenticatedHttpRequest, mission_pk: int) -> Htt
                 sites=list(form.cleaned_data["sites"]) or None,
             )
         except DomainError as error:
-            _refuse_if_not_allowed(error)
+            refuse_if_not_allowed(error)
             apply_to_form(form, error)
         else:
             messages.success(request, _("Clinic team opened. Record consultations from the team's page."))
@@ -403,7 +397,7 @@ def team_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 team, actor=request.user, data=form.service_data(), sites=list(form.cleaned_data["sites"])
             )
         except DomainError as error:
-            _refuse_if_not_allowed(error)
+            refuse_if_not_allowed(error)
             apply_to_form(form, error)
         else:
             messages.success(request, _("Changes saved."))

@@ -33,7 +33,7 @@ from medmissions.clinics.access import (
     get_report_or_404,
 )
 from medmissions.clinics.forms.interop import PREFIXES, Dhis2MappingForm, ExportPeriodForm
-from medmissions.core.errors import DomainError, NotAllowed, ValidationFailed
+from medmissions.core.errors import DomainError, ValidationFailed, refuse_if_not_allowed
 from medmissions.lib.typing import AuthenticatedHttpRequest
 from medmissions.organizations.access import Capability, require
 
@@ -128,8 +128,7 @@ def response_dhis2(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         try:
             dhis2.save_dhis2_mapping(response, request.user, form.service_data())
         except DomainError as error:
-            if isinstance(error, NotAllowed):
-                raise
+            refuse_if_not_allowed(error)
             form.apply_error(error)
         else:
             messages.success(request, _("DHIS2 codes saved."))

@@ -27,7 +27,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from medmissions.clinics import follow_ups, referrals
 from medmissions.clinics.access import (
-    TeamAccess,
     get_consultation_or_404,
     get_follow_up_or_404,
     get_referral_or_404,
@@ -43,7 +42,13 @@ from medmissions.clinics.forms.referrals import (
     RespondForm,
 )
 from medmissions.clinics.models import FollowUp, Referral, Team
-from medmissions.core.errors import DomainError, NotAllowed, ValidationFailed, apply_to_form
+from medmissions.core.errors import (
+    DomainError,
+    NotAllowed,
+    ValidationFailed,
+    apply_to_form,
+    refuse_if_not_allowed,
+)
 from medmissions.lib.typing import AuthenticatedHttpRequest
 from medmissions.missions.access import MissionAccess, get_mission_or_404
 from medmissions.organizations.access import Capability, access_for
@@ -78,12 +83,6 @@ FOLLOW_UP_TABS = {
     "mine": gettext_lazy("Assigned to me"),
     "facilities": gettext_lazy("At the facilities I coordinate"),
 }
-
-
-def _refuse_if_not_allowed(error: DomainError) -> None:
-    """A role too low is a 403 page with the reason, never a message on a redirect."""
-    if isinstance(error, NotAllowed):
-        raise error
 
 
 def _tab(value: str | None, tabs: dict[str, Any], default: str) -> str:
@@ -153,8 +152,7 @@ def referral_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 def referral_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     consultation = get_consultation_or_404(request.user, pk)
     team = consultation.team
-    if not TeamAccess.of(request.user, team).can_capture:
-        raise NotAllowed(_("Only the team and its organisations' members refer patients."))
+    referrals.check_may_refer(request.user, team)
     form = ReferralForm(
         request.POST if request.method == "POST" else None, facilities=referrals.facilities_for(team)
     )
@@ -169,7 +167,7 @@ def referral_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 urgency=form.cleaned_data["urgency"],
             )
         except DomainError as error:
-            _refuse_if_not_allowed(error)
+            refuse_if_not_allowed(error)
             apply_to_form(form, error)
         else:
             text = _("Referral sent to %(facility)s; its coordinators have been emailed.") % {
@@ -239,12 +237,7 @@ def referral_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def referral_respond(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     referral = get_referral_or_404(request.user, pk)
-    access = referrals.ReferralAccess(request.user, referral)
-    if not access.is_facility_member:
-        raise NotAllowed(
-            _("Only members of %(host)s answer referrals to %(facility)s.")
-            % {"host": referral.facility.host_organization.name, "facility": referral.facility.name}
-        )
+    referrals.check_may_respond(request.user, referral)
     form = RespondForm(request.POST)
     if form.is_valid():
         accept = form.cleaned_data["decision"] == "accept"
@@ -253,7 +246,7 @@ def referral_respond(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
         except ValidationFailed as error:
             apply_to_form(form, error)
         except DomainError as error:
-            _refuse_if_not_allowed(error)
+            refuse_if_not_allowed(error)
             messages.error(request, error.message)
             return redirect("clinics:referral", referral.pk)
         else:
@@ -287,7 +280,7 @@ def referral_close(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         except ValidationFailed as error:
             apply_to_form(form, error)
         except DomainError as error:
-            _refuse_if_not_allowed(error)
+            refuse_if_not_allowed(error)
             messages.error(request, error.message)
             return redirect("clinics:referral", referral.pk)
         else:
@@ -304,12 +297,7 @@ def referral_close(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def follow_up_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     referral = get_referral_or_404(request.user, pk)
-    access = referrals.ReferralAccess(request.user, referral)
-    if not access.may_add_follow_ups:
-        raise NotAllowed(
-            _("Only the referring team and the coordinators of %(host)s add follow-ups.")
-            % {"host": referral.facility.host_organization.name}
-        )
+    follow_ups.check_may_add(request.user, referral)
     form = FollowUpForm(request.POST, staff=follow_ups.facility_staff(referral.facility))
     if form.is_valid():
         try:
@@ -323,7 +311,7 @@ def follow_up_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         except ValidationFailed as error:
             apply_to_form(form, error)
         except DomainError as error:
-            _refuse_if_not_allowed(error)
+            refuse_if_not_allowed(error)
             messages.error(request, error.message)
             return redirect("clinics:referral", referral.pk)
         else:
@@ -392,14 +380,7 @@ def follow_up_update(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
     follow_up = get_follow_up_or_404(request.user, pk)
     if request.method == "GET":
         return _follow_up_page(request, follow_up)
-    access = referrals.ReferralAccess(request.user, follow_up.referral)
-    if not (follow_up.assignee_id == request.user.pk or access.is_facility_coordinator):
-        raise NotAllowed(
-            _(
-                "Only the host staff member it is assigned to and the coordinators of %(host)s update a follow-up."
-            )
-            % {"host": follow_up.referral.facility.host_organization.name}
-        )
+    follow_ups.check_may_update(request.user, follow_up)
     form = FollowUpUpdateForm(request.POST)
     if form.is_valid():
         try:
@@ -412,7 +393,7 @@ def follow_up_update(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
         except ValidationFailed as error:
             apply_to_form(form, error)
         except DomainError as error:
-            _refuse_if_not_allowed(error)
+            refuse_if_not_allowed(error)
             messages.error(request, error.message)
             return redirect("clinics:follow_up_update", follow_up.pk)
         else:
@@ -432,7 +413,7 @@ def follow_up_handover(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
     try:
         follow_ups.hand_over(follow_up, actor=request.user)
     except DomainError as error:
-        _refuse_if_not_allowed(error)
+        refuse_if_not_allowed(error)
         messages.error(request, error.message)
     else:
         messages.success(

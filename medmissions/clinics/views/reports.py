@@ -31,7 +31,7 @@ from medmissions.clinics.choices import AgeGroup, ReportStatus, SexCode
 from medmissions.clinics.forms.reports import IssuesForm, OpenDayForm, SubmitForm
 from medmissions.clinics.models import DailyReport, DailyReportVersion, Team
 from medmissions.clinics.responses import item_labels, today_for
-from medmissions.core.errors import DomainError, NotAllowed, apply_to_form
+from medmissions.core.errors import DomainError, NotAllowed, apply_to_form, refuse_if_not_allowed
 from medmissions.lib.typing import AuthenticatedHttpRequest
 
 PAGE_SIZE = 30
@@ -43,12 +43,6 @@ BADGES = {
 MANAGE_MESSAGE = gettext_lazy(
     "Only the team lead and the mission's coordinators submit and correct daily reports."
 )
-
-
-def _refuse_if_not_allowed(error: DomainError) -> None:
-    """A role too low is a 403 page with the reason, never a message on a redirect."""
-    if isinstance(error, NotAllowed):
-        raise error
 
 
 def _report_url(report: DailyReport) -> str:
@@ -108,7 +102,7 @@ def report_open(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         try:
             report = reports.open_day(team, actor=request.user, site=site, date=date)
         except DomainError as error:
-            _refuse_if_not_allowed(error)
+            refuse_if_not_allowed(error)
             apply_to_form(form, error)
         else:
             values = {"site": site.name, "date": date.isoformat()}
@@ -183,7 +177,7 @@ def report_issues(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         try:
             reports.set_issues(report, actor=request.user, issues=form.service_data())
         except DomainError as error:
-            _refuse_if_not_allowed(error)
+            refuse_if_not_allowed(error)
             if error.status == 409:
                 messages.error(request, error.message)
                 return redirect(_report_url(report))
@@ -213,7 +207,7 @@ def report_submit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         try:
             version = reports.submit(report, actor=request.user, **form.service_data())
         except DomainError as error:
-            _refuse_if_not_allowed(error)
+            refuse_if_not_allowed(error)
             apply_to_form(form, error)
         else:
             messages.success(
@@ -245,7 +239,7 @@ def report_correct(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     try:
         reports.start_correction(report, actor=request.user)
     except DomainError as error:
-        _refuse_if_not_allowed(error)
+        refuse_if_not_allowed(error)
         messages.error(request, error.message)
     else:
         messages.success(

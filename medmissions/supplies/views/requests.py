@@ -23,7 +23,13 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from medmissions.audit.models import AuditEntry
-from medmissions.core.errors import DomainError, NotAllowed, ValidationFailed, apply_to_form
+from medmissions.core.errors import (
+    DomainError,
+    NotAllowed,
+    ValidationFailed,
+    apply_to_form,
+    refuse_if_not_allowed,
+)
 from medmissions.lib.typing import AuthenticatedHttpRequest
 from medmissions.missions.models import Mission, Need
 from medmissions.organizations.access import CAPABILITY_MESSAGES, Capability, access_for, can
@@ -79,12 +85,6 @@ OFFER_TABS = {
     "made": gettext_lazy("Made by my organisations"),
     "received": gettext_lazy("Offered to my organisations"),
 }
-
-
-def _refuse_if_not_allowed(error: DomainError) -> None:
-    """A role too low is a 403 page with the reason, never a message on a redirect."""
-    if isinstance(error, NotAllowed):
-        raise error
 
 
 def _manager_organizations(request: AuthenticatedHttpRequest) -> Any:
@@ -197,7 +197,7 @@ def request_create(request: AuthenticatedHttpRequest) -> HttpResponse:
                 actor=request.user, organization=form.cleaned_data["organization"], data=form.service_data()
             )
         except DomainError as error:
-            _refuse_if_not_allowed(error)
+            refuse_if_not_allowed(error)
             apply_to_form(form, error)
         else:
             messages.success(request, _("Request drafted. Add the items it asks for, then submit it."))
@@ -246,7 +246,7 @@ def request_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         try:
             services.update_request(supply_request, actor=request.user, data=form.service_data())
         except DomainError as error:
-            _refuse_if_not_allowed(error)
+            refuse_if_not_allowed(error)
             apply_to_form(form, error)
         else:
             messages.success(request, _("Changes saved."))
@@ -376,7 +376,7 @@ def request_add_line(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
                 quantity=form.cleaned_data["quantity"],
             )
         except DomainError as error:
-            _refuse_if_not_allowed(error)
+            refuse_if_not_allowed(error)
             apply_to_form(form, error)
         else:
             messages.success(
@@ -402,7 +402,7 @@ def request_add_kit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 count=form.cleaned_data["count"],
             )
         except DomainError as error:
-            _refuse_if_not_allowed(error)
+            refuse_if_not_allowed(error)
             apply_to_form(form, error)
         else:
             messages.success(
@@ -429,7 +429,7 @@ def request_change_line(request: AuthenticatedHttpRequest, pk: int, line_pk: int
         try:
             services.change_line(line, actor=request.user, quantity=form.cleaned_data["quantity"])
         except DomainError as error:
-            _refuse_if_not_allowed(error)
+            refuse_if_not_allowed(error)
             apply_to_form(form, error)
         else:
             messages.success(request, _("Quantity changed."))
@@ -445,7 +445,7 @@ def request_remove_line(request: AuthenticatedHttpRequest, pk: int, line_pk: int
     try:
         services.remove_line(line, actor=request.user)
     except DomainError as error:
-        _refuse_if_not_allowed(error)
+        refuse_if_not_allowed(error)
         messages.error(request, error.message)
     else:
         messages.success(request, _("%(item)s taken off the request.") % {"item": line.item.label})
@@ -460,7 +460,7 @@ def request_submit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     try:
         services.submit_request(supply_request, actor=request.user)
     except DomainError as error:
-        _refuse_if_not_allowed(error)
+        refuse_if_not_allowed(error)
         messages.error(request, error.message)
     else:
         messages.success(request, _("Request submitted. It can now be allocated stock."))
@@ -488,7 +488,7 @@ def request_cancel(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         try:
             services.cancel_request(supply_request, actor=request.user, reason=form.cleaned_data["reason"])
         except DomainError as error:
-            _refuse_if_not_allowed(error)
+            refuse_if_not_allowed(error)
             apply_to_form(form, error)
         else:
             messages.success(request, _("Request cancelled. Its allocated stock is available again."))
@@ -522,7 +522,7 @@ def request_close(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 release_unshipped=form.cleaned_data["release_unshipped"],
             )
         except DomainError as error:
-            _refuse_if_not_allowed(error)
+            refuse_if_not_allowed(error)
             apply_to_form(form, error)
         else:
             messages.success(request, _("Request closed."))
@@ -568,7 +568,7 @@ def request_shelf_life(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
                 acknowledged_by=form.cleaned_data["acknowledged_by"],
             )
         except DomainError as error:
-            _refuse_if_not_allowed(error)
+            refuse_if_not_allowed(error)
             apply_to_form(form, error)
         else:
             messages.success(
@@ -675,7 +675,7 @@ def offer_create(request: AuthenticatedHttpRequest) -> HttpResponse:
                 note=form.cleaned_data["note"],
             )
         except DomainError as error:
-            _refuse_if_not_allowed(error)
+            refuse_if_not_allowed(error)
             _apply_line_errors(formset, error, [index for index, _line in filled], form)
         else:
             messages.success(request, _("Offer sent. The recipient’s coordinators have been emailed."))
@@ -742,7 +742,7 @@ def offer_decide(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         except ValidationFailed as error:
             apply_to_form(form, error)
         except DomainError as error:
-            _refuse_if_not_allowed(error)
+            refuse_if_not_allowed(error)
             messages.error(request, error.message)
             return redirect(offer.get_absolute_url())
         else:
@@ -763,7 +763,7 @@ def offer_withdraw(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     try:
         services.withdraw_offer(offer, actor=request.user)
     except DomainError as error:
-        _refuse_if_not_allowed(error)
+        refuse_if_not_allowed(error)
         messages.error(request, error.message)
     else:
         messages.success(request, _("Offer withdrawn."))
