@@ -71,6 +71,12 @@
 
   function submit(form) {
     closeFind();
+    // htmx wires up swapped-in content only when it settles (20 ms later); a clerk who presses
+    // Enter inside that window would otherwise post the new form natively and reload the page.
+    // Processing an element htmx already knows changes nothing.
+    if (window.htmx) {
+      window.htmx.process(form);
+    }
     if (typeof form.requestSubmit === "function") {
       form.requestSubmit();
     } else {
